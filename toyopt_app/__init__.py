@@ -1,0 +1,1 @@
+"""Streamlit side of toyopt: state, caching, figure data and the interactive component."""
