@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import jax
+import numpy as np
+import torch
 
-from toyopt.engine import RunConfig, run  # noqa: E402
+from toyopt.engine import RunConfig, run
 
 torch.set_default_dtype(torch.float64)
 
