@@ -1,16 +1,17 @@
 """toyopt web app: run with `streamlit run app.py`."""
 
-import logging
-
 import streamlit as st
 
-from toyopt_app.component import ensure_plotly_js
+from toyopt_app.startup import configure_process
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
 
+@st.cache_resource
+def _configure_once() -> None:
+    configure_process()
+
+
+_configure_once()
 st.set_page_config(page_title="toyopt: multi-task descent", layout="wide")
-ensure_plotly_js()
 
 pages = [
     st.Page(

@@ -17,6 +17,7 @@ from toyopt_app import state
 from toyopt_app.backgrounds import ensure_background
 from toyopt_app.component import PLOTLY_URL, STATIC_DIR, STATIC_URL, playground
 from toyopt_app.compute import TrajectoryCache, compute
+from toyopt_app.startup import warm_up_in_background
 from toyopt_app.view_data import build_payload
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,12 @@ session = st.session_state
 def trajectory_cache() -> TrajectoryCache:
     """Per-start trajectories shared by every session of this server process."""
     return TrajectoryCache()
+
+
+@st.cache_resource
+def warm_up(problem: str, optimizer: str, steps: int) -> None:
+    """Compile the drag-sized programs once per (problem, optimizer, steps)."""
+    warm_up_in_background(state.current_config(session))
 
 
 def on_drop() -> None:
@@ -213,6 +220,7 @@ def playground_fragment() -> None:
     )
     payload["revision"] = session.get("drops", 0)
     playground(payload, key="playground", on_drop=on_drop, on_add=on_add)
+    warm_up(config.problem, config.optimizer, config.steps)
 
     diverged = np.argwhere(result.diverged_at != NOT_DIVERGED)
     for m, s in diverged:
