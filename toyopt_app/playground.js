@@ -106,6 +106,7 @@ function buildParameterFigure(data, frame) {
       title: { text: "x1" },
       zeroline: false,
       showgrid: false,
+      constrain: "domain",
     };
     layout[ya] = {
       domain: [1 - row * (height + gap) - height, 1 - row * (height + gap)],
@@ -115,6 +116,7 @@ function buildParameterFigure(data, frame) {
       zeroline: false,
       showgrid: false,
       scaleanchor: xref,
+      constrain: "domain", // shrink the panel rather than widen the range
     };
     layout.images.push({
       source: data.background.url,

@@ -92,3 +92,99 @@ def test_drag_moves_start_and_path(page, app_url):
     assert before_path[:2] == [-8.5, -5.0]
     assert after_path[:2] == pytest.approx(moved, abs=1e-6)
     screenshot(page, "after-drag")
+
+
+SHARED = {
+    "problem": "cagrad-toy",
+    "methods": "gd,cagrad",
+    "starts": "1.5,2;-3,4",
+    "c": "0.25",
+    "lr": "0.002",
+    "steps": "20000",
+    "optimizer": "sgd",
+    "rescale": "none",
+    "layout": "panels",
+    "background": "L1",
+}
+
+
+def test_share_url_restores_every_value(page, app_url):
+    open_app(page, app_url, SHARED)
+
+    restored = query(page)
+    sidebar = page.locator("[data-testid=stSidebar]")
+
+    assert restored == SHARED
+    assert shape_anchors(page)[:2] == [[1.5, 2.0], [-3.0, 4.0]]
+    assert path_start(page, ".toyopt-param", "cagrad", 1)[:2] == [-3.0, 4.0]
+    assert path_start(page, ".toyopt-param", "mgda", 0) is None
+    assert page.locator(".toyopt-counter").inner_text() == "step 20,000 / 20,000"
+    assert sidebar.get_by_role("combobox", name="Optimizer").input_value() == "sgd"
+    assert sidebar.get_by_role("combobox", name="CAGrad rescale").input_value() == "none"
+    assert sidebar.get_by_role("radio", name="One panel per method").is_checked()
+    assert sidebar.get_by_role("radio", name="L1").is_checked()
+    assert "0.25" in sidebar.inner_text()
+    assert "0.002" in sidebar.inner_text()
+    assert page.locator(".toyopt-root.toyopt-panels").count() == 1
+    assert page.errors == []
+    screenshot(page, "shared-url-panels")
+
+
+def test_play_advances_step_counter(page, app_url):
+    open_app(page, app_url)
+
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(700)
+    first = int(page.locator(".toyopt-root").get_attribute("data-step"))
+    page.wait_for_timeout(1500)
+    second = int(page.locator(".toyopt-root").get_attribute("data-step"))
+    screenshot(page, "animation-midway")
+    page.get_by_role("button", name="Pause").click()
+
+    assert 0 < first < 100_000
+    assert first < second < 100_000
+    assert page.locator(".toyopt-counter").inner_text().startswith("step ")
+
+
+def test_scrubber_and_step_buttons_move_frames(page, app_url):
+    open_app(page, app_url)
+    scrubber = page.locator(".toyopt-scrubber")
+
+    scrubber.fill("100")
+    at_100 = page.locator(".toyopt-root").get_attribute("data-frame")
+    page.get_by_role("button", name="step ▶").click()
+    at_101 = page.locator(".toyopt-root").get_attribute("data-frame")
+    page.get_by_role("button", name="◀ step").click()
+    page.get_by_role("button", name="◀ step").click()
+    at_99 = page.locator(".toyopt-root").get_attribute("data-frame")
+    drawn = path_start(page, ".toyopt-objective", "gd", 0)[2]
+
+    assert (at_100, at_101, at_99) == ("100", "101", "99")
+    assert drawn == 100
+
+
+TAMPERED = {
+    "c": "abc",
+    "lr": "1e308",
+    "starts": "nan,1;" + "1,1;" * 5000,
+    "methods": "gd,evil",
+    "steps": "-5",
+    "layout": "<script>",
+}
+
+
+def test_tampered_url_shows_messages_and_works(page, app_url):
+    open_app(page, app_url, TAMPERED)
+    alerts = page.locator("[data-testid=stAlert]").all_inner_texts()
+    text = "\n".join(alerts)
+
+    for name in ("c", "lr", "starts", "methods", "steps", "layout"):
+        assert name in text, f"no message names {name}"
+    assert shape_anchors(page) == [[-8.5, 7.5], [-8.5, -5.0], [9.0, 9.0]]
+    assert query(page)["c"] == "0.5"
+    screenshot(page, "tampered-url")
+
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(800)
+    assert int(page.locator(".toyopt-root").get_attribute("data-step")) < 100_000
+    assert page.errors == []
