@@ -257,3 +257,18 @@ def test_state_add_skips_used_candidates():
     state.add_start(session)
 
     assert session["starts"] == [first, state.FRESH_START_CANDIDATES[1]]
+
+
+def test_methods_page_explains_conflict():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at.switch_page("pages/methods.py").run()
+    table = at.dataframe[0].value
+
+    assert not at.exception
+    assert any("conflict" in w.value for w in at.warning)
+    assert list(table["method"]) == ["GD (mean gradient)", "MGDA", "PCGrad", "CAGrad"]
+    # MGDA and CAGrad (c < 1) never make a task worse to first order.
+    for method in ("MGDA", "CAGrad"):
+        row = table[table["method"] == method].iloc[0]
+        assert row["g1 . d (task 1 decrease rate)"] >= 0
+        assert row["g2 . d (task 2 decrease rate)"] >= 0
