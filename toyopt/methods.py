@@ -108,6 +108,13 @@ def cagrad_weight(g1: Array, g2: Array, c: Array | float) -> Array:
     [0, 1]. Either way the minimiser is the best of w = 0, w = 1 and the clipped
     root, which this function picks without branching.
     """
+    # Scaling both gradients by s > 0 scales F by s^2 and leaves w unchanged. The
+    # terms below are of degree 4 and 8 in the gradients, so they overflow or
+    # underflow from about |g| = 1e38 or 1e-38 on. Solve with max |entry| = 1.
+    scale = jnp.maximum(jnp.max(jnp.abs(g1)), jnp.max(jnp.abs(g2)))
+    g1 = _safe_divide(g1, scale, 0.0)
+    g2 = _safe_divide(g2, scale, 0.0)
+
     g0 = gd(g1, g2)
     a = g1 - g2
     big_a = jnp.vdot(a, a)
