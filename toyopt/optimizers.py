@@ -19,7 +19,8 @@ OPTIMIZERS: dict[str, Callable[[float], optax.GradientTransformation]] = {
     # Heavy-ball momentum as torch.optim.SGD(momentum=0.9): v = 0.9 v + g, x -= lr v.
     "momentum": lambda lr: optax.sgd(lr, momentum=0.9),
     # torch.optim.RMSprop defaults: alpha 0.99, eps 1e-8 added outside the sqrt.
-    "rmsprop": lambda lr: optax.rmsprop(lr, decay=0.99, eps=1e-8),
+    # optax.rmsprop adds eps inside the sqrt unless eps_in_sqrt=False.
+    "rmsprop": lambda lr: optax.rmsprop(lr, decay=0.99, eps=1e-8, eps_in_sqrt=False),
 }
 """Optimizer factories by name: each takes the learning rate."""
 
