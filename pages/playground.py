@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 import pandas as pd
@@ -200,6 +201,7 @@ def playground_fragment() -> None:
     def report(done: int, total: int) -> None:
         progress.progress(done / total, text=f"Computing trajectories: {done} of {total} batches")
 
+    began = time.perf_counter()
     try:
         result = compute(config, trajectory_cache(), progress=report)
     except ValueError as error:
@@ -219,6 +221,7 @@ def playground_fragment() -> None:
         max_starts=state.APP_LIMITS.max_starts,
     )
     payload["revision"] = session.get("drops", 0)
+    computed = time.perf_counter()
     playground(payload, key="playground", on_drop=on_drop, on_add=on_add)
     warm_up(config.problem, config.optimizer, config.steps)
 
@@ -245,6 +248,11 @@ def playground_fragment() -> None:
         f"every {config.record_every:,} steps."
     )
     st.query_params.from_dict(state.query_for(session))
+    logger.info(
+        "playground rerun: trajectories and payload %.3f s, rest %.3f s",
+        computed - began,
+        time.perf_counter() - computed,
+    )
 
 
 state.initialize(session, {k: st.query_params.get_all(k) for k in st.query_params})

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 
 from tests.browser.conftest import screenshot
+from tests.browser.server import drag
 
 pytestmark = pytest.mark.browser
 
@@ -70,15 +71,7 @@ def test_drag_moves_start_and_path(page, app_url):
     before_url = query(page)["starts"]
     before_path = path_start(page, ".toyopt-param", "cagrad", 1)
 
-    handle = page.locator(".toyopt-param .shapelayer path").nth(1)
-    box = handle.bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx, cy)
-    page.wait_for_timeout(150)  # Plotly arms a shape drag only after a hover
-    page.mouse.down()
-    for i in range(1, 21):
-        page.mouse.move(cx + 6 * i, cy - 4 * i)
-    page.mouse.up()
+    drag(page, page.locator(".toyopt-param .shapelayer path").nth(1), 120, -80)
 
     after_url = wait_for_query(page, "starts", lambda v: v != before_url)
     page.wait_for_selector(".toyopt-root[data-revision='1']", timeout=30_000)
