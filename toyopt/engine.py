@@ -27,7 +27,7 @@ import optax
 from toyopt import _jax_setup  # noqa: F401
 from toyopt.methods import METHODS, rescale_divisor
 from toyopt.optimizers import make_optimizer
-from toyopt.problems import get_problem
+from toyopt.problems import PROBLEMS, get_problem
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,9 @@ def validate_config(config: RunConfig) -> None:
     Raises:
         ValueError: On the first invalid field, naming it and its value.
     """
-    get_problem(config.problem)
+    if config.problem not in PROBLEMS:
+        known = ", ".join(sorted(PROBLEMS))
+        raise ValueError(f"unknown problem {config.problem!r}; choose one of {known}")
     if not config.methods:
         raise ValueError("no methods given; choose at least one of " + ", ".join(METHOD_NAMES))
     for name in config.methods:
