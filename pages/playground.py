@@ -18,6 +18,7 @@ from toyopt_app import state
 from toyopt_app.backgrounds import ensure_background
 from toyopt_app.component import PLOTLY_URL, STATIC_DIR, STATIC_URL, playground
 from toyopt_app.compute import TrajectoryCache, compute
+from toyopt_app.export_panel import config_upload, export_section
 from toyopt_app.startup import warm_up_in_background
 from toyopt_app.view_data import build_payload
 
@@ -126,6 +127,8 @@ def sidebar_controls() -> None:
             horizontal=True,
             help="L0 = (L1 + L2) / 2 is the average loss; L1 and L2 are the task losses.",
         )
+        st.divider()
+        config_upload(session)
 
 
 def outcome_table(result: RunResult) -> pd.DataFrame:
@@ -247,6 +250,7 @@ def playground_fragment() -> None:
         f"'First step within 1e-2' is the first recorded step; points are recorded "
         f"every {config.record_every:,} steps."
     )
+    export_section(session, result)
     st.query_params.from_dict(state.query_for(session))
     logger.info(
         "playground rerun: trajectories and payload %.3f s, rest %.3f s",
