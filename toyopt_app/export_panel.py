@@ -147,7 +147,7 @@ def data_export(result: RunResult) -> None:
         help="The configuration and every run, as `python -m toyopt run --format json`.",
     )
     right.download_button(
-        "Configuration file",
+        "Save configuration",
         data=_logged(lambda: dump_config_file(result.config), "configuration"),
         file_name=f"{_file_stem(result)}.toyopt.json",
         mime="application/json",
@@ -182,7 +182,7 @@ def config_upload(session: MutableMapping) -> None:
         key=UPLOAD_KEY,
         on_change=load_uploaded_config,
         args=(session,),
-        help="A file saved with 'Configuration file' or `python -m toyopt run "
+        help="A file saved with 'Save configuration' or `python -m toyopt run "
         "--save-config`. It is read as JSON only; nothing in it is executed.",
     )
     message = session.pop("upload_message", None)
