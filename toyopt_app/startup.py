@@ -38,6 +38,23 @@ def configure_process() -> None:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
         logger.info("JAX compilation cache: %s", cache_dir)
     ensure_plotly_js()
+    threading.Thread(target=_prepare_default_view, name="toyopt-prepare", daemon=True).start()
+
+
+def _prepare_default_view() -> None:
+    """Compute the default problem's Pareto set and L0 background.
+
+    The first page needs both and also compiles the engine; running these in a
+    second thread lets the two compilations share the machine's cores.
+    """
+    from toyopt.pareto import pareto_set
+    from toyopt_app.backgrounds import ensure_background
+    from toyopt_app.component import STATIC_DIR
+
+    default = RunConfig()
+    pareto_set(default.problem)
+    ensure_background(default.problem, "L0", str(STATIC_DIR))
+    logger.info("default Pareto set and background ready")
 
 
 def warm_up_in_background(config: RunConfig) -> threading.Thread:
