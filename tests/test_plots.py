@@ -389,6 +389,17 @@ def test_render_figure_rejects_invalid(result, options, word):
         render_figure(result, **options)
 
 
+def test_figure_saved_outside_style_matches(result):
+    figure = figure1(result, style="dark", surface=True)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=30)
+    outside = np.asarray(Image.open(buffer).convert("RGB"))
+    inside = render_figure(result, kind="figure1", fmt="png", dpi=30, style="dark", surface=True)
+    np.testing.assert_array_equal(
+        outside, np.asarray(Image.open(io.BytesIO(inside)).convert("RGB"))
+    )
+
+
 # ----------------------------------------------------------------------------
 # Animations
 # ----------------------------------------------------------------------------
