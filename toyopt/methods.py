@@ -163,6 +163,9 @@ def cagrad_scaled(g1: Array, g2: Array, c: Array | float, divisor: Array | float
     # for example on the Pareto set) and the dual picks that point, so
     # radius * gw / |gw| is 0/0. Convention: drop the correction and keep d = g0,
     # as the 1e-4 terms of the paper's toy script do in effect.
+    # NOTE: for exactly antiparallel gradients of unequal norm and c > 1, the computed
+    # w misses the zero of gw by up to about 1e-8, so gw is rounding noise along g1
+    # and the correction keeps its full length c |g0| in the direction of that noise.
     correction = _safe_divide(radius, jnp.linalg.norm(gw), 0.0) * gw
     return (g0 + correction) / divisor
 
