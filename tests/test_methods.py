@@ -241,6 +241,18 @@ def test_cagrad_large_c_approaches_mgda():
         assert gap < 1e-4
 
 
+@pytest.mark.parametrize("ratio", [3.0, 0.25, 1e6])
+def test_cagrad_antiparallel_large_c_keeps_mean(ratio):
+    # With c >= 1 the dual picks gw = 0 on the segment; the convention is d = g0.
+    # Rounding must not leave a noise-directed correction of length c |g0|.
+    g1 = jnp.array([1.0, -2.0, 0.5])
+    g2 = -ratio * g1
+
+    d = np.asarray(methods.cagrad(g1, g2, c=2.0, rescale="none"))
+
+    np.testing.assert_allclose(d, np.asarray(methods.gd(g1, g2)), rtol=1e-12)
+
+
 def test_cagrad_weight_in_unit_interval():
     for c in C_VALUES:
         for g1, g2 in RANDOM_PAIRS:

@@ -20,6 +20,8 @@ from toyopt import _jax_setup  # noqa: F401
 
 Array = jnp.ndarray
 
+_EPS = float(jnp.finfo(jnp.float64).eps)
+
 RESCALE_CHOICES = ("1+c", "1+c^2", "none")
 """CAGrad output scalings: divide by 1 + c (the paper's toy script), by 1 + c^2
 (the paper's NYUv2 code) or not at all (TorchJD)."""
@@ -120,7 +122,11 @@ def cagrad_weight(g1: Array, g2: Array, c: Array | float) -> Array:
     big_a = jnp.vdot(a, a)
     big_b = jnp.vdot(a, g2)
     p = jnp.vdot(a, g0)
-    gram_det = jnp.maximum(big_a * jnp.vdot(g2, g2) - big_b**2, 0.0)
+    gram_scale = big_a * jnp.vdot(g2, g2)
+    gram_det = gram_scale - big_b**2
+    # For parallel or antiparallel gradients D is 0, but rounding leaves a residue
+    # of a few eps * A |g2|^2, whose square root would move w by about 1e-8.
+    gram_det = jnp.where(gram_det > 16 * _EPS * gram_scale, gram_det, 0.0)
     radius = c * jnp.linalg.norm(g0)
 
     discriminant = big_a * radius**2 - p**2
@@ -162,11 +168,12 @@ def cagrad_scaled(g1: Array, g2: Array, c: Array | float, divisor: Array | float
     # gw = 0 happens when 0 lies on the segment [g1, g2] (antiparallel gradients,
     # for example on the Pareto set) and the dual picks that point, so
     # radius * gw / |gw| is 0/0. Convention: drop the correction and keep d = g0,
-    # as the 1e-4 terms of the paper's toy script do in effect.
-    # NOTE: for exactly antiparallel gradients of unequal norm and c > 1, the computed
-    # w misses the zero of gw by up to about 1e-8, so gw is rounding noise along g1
-    # and the correction keeps its full length c |g0| in the direction of that noise.
-    correction = _safe_divide(radius, jnp.linalg.norm(gw), 0.0) * gw
+    # as the 1e-4 terms of the paper's toy script do in effect (TorchJD returns 0).
+    # A computed gw at rounding level is that zero too: its direction is noise.
+    gw_norm = jnp.linalg.norm(gw)
+    scale = jnp.maximum(jnp.linalg.norm(g1), jnp.linalg.norm(g2))
+    negligible = gw_norm <= 16 * _EPS * scale
+    correction = jnp.where(negligible, 0.0, _safe_divide(radius, gw_norm, 0.0)) * gw
     return (g0 + correction) / divisor
 
 
