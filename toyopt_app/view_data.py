@@ -11,30 +11,49 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toyopt.engine import NOT_DIVERGED, RunResult
+from toyopt.engine import METHOD_NAMES, NOT_DIVERGED, RunResult
 from toyopt.methods import METHOD_LABELS
 from toyopt.pareto import pareto_set
+from toyopt.plots.styles import get_style
 from toyopt.problems import get_problem
 from toyopt_app.backgrounds import Background
+
+PATH_WIDTH_PX = 3
+PLOTLY_SYMBOLS = {"o": "circle", "s": "square", "^": "triangle-up", "D": "diamond"}
 
 
 @dataclass(frozen=True)
 class MethodStyle:
-    """How one method is drawn: a colour from the Okabe-Ito palette, which stays
-    distinct under the common colour-vision deficiencies, plus a dash and a marker
-    so the methods differ without colour too."""
+    """How one method is drawn in the browser: the colour, dash and marker of the
+    exported figures (`toyopt.plots.styles`, light style), so that a slide made
+    from an export matches what the class saw."""
 
     color: str
     dash: str
     symbol: str
 
 
-METHOD_STYLES: dict[str, MethodStyle] = {
-    "gd": MethodStyle("#E69F00", "dash", "circle"),
-    "mgda": MethodStyle("#0072B2", "dot", "square"),
-    "pcgrad": MethodStyle("#009E73", "dashdot", "diamond"),
-    "cagrad": MethodStyle("#D55E00", "solid", "triangle-up"),
-}
+def plotly_dash(dash: str | tuple, width: float = PATH_WIDTH_PX) -> str:
+    """Translate a matplotlib line style into a Plotly dash string.
+
+    matplotlib measures dash patterns in line widths, Plotly in pixels.
+    """
+    if isinstance(dash, str):
+        return dash
+    _, pattern = dash
+    return ",".join(f"{length * width:g}px" for length in pattern)
+
+
+def _method_style(name: str) -> MethodStyle:
+    light = get_style("light")
+    return MethodStyle(
+        color=light.method_color(name),
+        dash=plotly_dash(light.method_dash(name)),
+        symbol=PLOTLY_SYMBOLS[light.method_marker(name)],
+    )
+
+
+METHOD_STYLES: dict[str, MethodStyle] = {name: _method_style(name) for name in METHOD_NAMES}
 
 PARETO_SAMPLES_SENT = 201
 
