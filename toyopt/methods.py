@@ -92,10 +92,56 @@ def pcgrad(g1: Array, g2: Array) -> Array:
     return jnp.where(conflict, (g1_projected + g2_projected) / 2, gd(g1, g2))
 
 
-def _cagrad_dual_objective(w: Array, g1: Array, g2: Array, radius: Array) -> Array:
-    g0 = gd(g1, g2)
+def _cagrad_solution(g1: Array, g2: Array, c: Array | float) -> tuple[Array, Array]:
+    """Solve CAGrad's dual and return (w, r) such that d = g0 + r gw, gw = w g1 + (1 - w) g2.
+
+    Everything is computed from the Gramian entries g11, g12, g22, so a step costs
+    three dot products and some scalar arithmetic. See `cagrad_weight` for the math.
+    """
+    # Scaling both gradients by s > 0 scales F by s^2 and leaves w and r unchanged.
+    # The terms below are of degree 4 and 8 in the gradients, so they overflow or
+    # underflow from about |g| = 1e38 or 1e-38 on. Solve with max |entry| = 1.
+    scale = jnp.maximum(jnp.max(jnp.abs(g1)), jnp.max(jnp.abs(g2)))
+    g1 = _safe_divide(g1, scale, 0.0)
+    g2 = _safe_divide(g2, scale, 0.0)
+    g11, g12, g22 = jnp.vdot(g1, g1), jnp.vdot(g1, g2), jnp.vdot(g2, g2)
+
+    # With a = g1 - g2: A = |a|^2, B = a . g2, p = a . g0; D = A |g2|^2 - B^2 equals
+    # the Gram determinant g11 g22 - g12^2.
+    big_a = g11 - 2 * g12 + g22
+    big_b = g12 - g22
+    p = (g11 - g22) / 2
+    radius = c * jnp.sqrt(jnp.maximum((g11 + 2 * g12 + g22) / 4, 0.0))
+    gram_det = g11 * g22 - g12**2
+    # For parallel or antiparallel gradients D is 0, but rounding leaves a residue
+    # of a few eps * g11 g22, whose square root would move w by about 1e-8.
+    gram_det = jnp.where(gram_det > 16 * _EPS * g11 * g22, gram_det, 0.0)
+
+    discriminant = big_a * radius**2 - p**2
+    u_squared = _safe_divide(p**2 * gram_det, discriminant, 0.0)
+    u = -jnp.sign(p) * jnp.sqrt(jnp.maximum(u_squared, 0.0))
+    # A = 0 means g1 == g2: gw does not depend on w, so the weight is arbitrary.
+    w_root = jnp.clip(_safe_divide(u - big_b, big_a, 0.5), 0.0, 1.0)
+    w_root = jnp.where(discriminant > 0, w_root, 0.0)
+
+    # F(w) = gw . g0 + radius |gw| at the three candidates, from the Gramian.
+    w = jnp.stack([jnp.zeros_like(w_root), jnp.ones_like(w_root), w_root])
+    gw_dot_g0 = (w * (g11 + g12) + (1 - w) * (g12 + g22)) / 2
+    gw_norm2 = jnp.maximum(w**2 * g11 + 2 * w * (1 - w) * g12 + (1 - w) ** 2 * g22, 0.0)
+    w = w[jnp.argmin(gw_dot_g0 + radius * jnp.sqrt(gw_norm2))]
+    # |gw| from the vector itself: the Gramian form above loses half the digits
+    # when gw nearly vanishes, which the zero test below must not.
     gw = w * g1 + (1 - w) * g2
-    return jnp.vdot(gw, g0) + radius * jnp.linalg.norm(gw)
+    gw_norm2 = jnp.vdot(gw, gw)
+
+    # gw = 0 happens when 0 lies on the segment [g1, g2] (antiparallel gradients,
+    # for example on the Pareto set) and the dual picks that point, so
+    # radius * gw / |gw| is 0/0. Convention: drop the correction and keep d = g0,
+    # as the 1e-4 terms of the paper's toy script do in effect (TorchJD returns 0).
+    # A computed gw at rounding level is that zero too: its direction is noise.
+    negligible = gw_norm2 <= (16 * _EPS) ** 2 * jnp.maximum(g11, g22)
+    r = jnp.where(negligible, 0.0, _safe_divide(radius, jnp.sqrt(gw_norm2), 0.0))
+    return w, r
 
 
 def cagrad_weight(g1: Array, g2: Array, c: Array | float) -> Array:
@@ -110,35 +156,7 @@ def cagrad_weight(g1: Array, g2: Array, c: Array | float) -> Array:
     [0, 1]. Either way the minimiser is the best of w = 0, w = 1 and the clipped
     root, which this function picks without branching.
     """
-    # Scaling both gradients by s > 0 scales F by s^2 and leaves w unchanged. The
-    # terms below are of degree 4 and 8 in the gradients, so they overflow or
-    # underflow from about |g| = 1e38 or 1e-38 on. Solve with max |entry| = 1.
-    scale = jnp.maximum(jnp.max(jnp.abs(g1)), jnp.max(jnp.abs(g2)))
-    g1 = _safe_divide(g1, scale, 0.0)
-    g2 = _safe_divide(g2, scale, 0.0)
-
-    g0 = gd(g1, g2)
-    a = g1 - g2
-    big_a = jnp.vdot(a, a)
-    big_b = jnp.vdot(a, g2)
-    p = jnp.vdot(a, g0)
-    gram_scale = big_a * jnp.vdot(g2, g2)
-    gram_det = gram_scale - big_b**2
-    # For parallel or antiparallel gradients D is 0, but rounding leaves a residue
-    # of a few eps * A |g2|^2, whose square root would move w by about 1e-8.
-    gram_det = jnp.where(gram_det > 16 * _EPS * gram_scale, gram_det, 0.0)
-    radius = c * jnp.linalg.norm(g0)
-
-    discriminant = big_a * radius**2 - p**2
-    u_squared = _safe_divide(p**2 * gram_det, discriminant, 0.0)
-    u = -jnp.sign(p) * jnp.sqrt(jnp.maximum(u_squared, 0.0))
-    # A = 0 means g1 == g2: gw does not depend on w, so the weight is arbitrary.
-    w_root = jnp.clip(_safe_divide(u - big_b, big_a, 0.5), 0.0, 1.0)
-    w_root = jnp.where(discriminant > 0, w_root, 0.0)
-
-    candidates = jnp.stack([jnp.zeros_like(w_root), jnp.ones_like(w_root), w_root])
-    values = jnp.stack([_cagrad_dual_objective(w, g1, g2, radius) for w in candidates])
-    return candidates[jnp.argmin(values)]
+    return _cagrad_solution(g1, g2, c)[0]
 
 
 def rescale_divisor(c: Array | float, rescale: str) -> Array:
@@ -160,21 +178,9 @@ def rescale_divisor(c: Array | float, rescale: str) -> Array:
 
 def cagrad_scaled(g1: Array, g2: Array, c: Array | float, divisor: Array | float) -> Array:
     """Return the CAGrad direction divided by `divisor` (see `cagrad`)."""
-    g0 = gd(g1, g2)
-    w = cagrad_weight(g1, g2, c)
-    gw = w * g1 + (1 - w) * g2
-    radius = c * jnp.linalg.norm(g0)
-
-    # gw = 0 happens when 0 lies on the segment [g1, g2] (antiparallel gradients,
-    # for example on the Pareto set) and the dual picks that point, so
-    # radius * gw / |gw| is 0/0. Convention: drop the correction and keep d = g0,
-    # as the 1e-4 terms of the paper's toy script do in effect (TorchJD returns 0).
-    # A computed gw at rounding level is that zero too: its direction is noise.
-    gw_norm = jnp.linalg.norm(gw)
-    scale = jnp.maximum(jnp.linalg.norm(g1), jnp.linalg.norm(g2))
-    negligible = gw_norm <= 16 * _EPS * scale
-    correction = jnp.where(negligible, 0.0, _safe_divide(radius, gw_norm, 0.0)) * gw
-    return (g0 + correction) / divisor
+    w, r = _cagrad_solution(g1, g2, c)
+    # d = g0 + r gw = (1/2 + r w) g1 + (1/2 + r (1 - w)) g2
+    return ((0.5 + r * w) * g1 + (0.5 + r * (1 - w)) * g2) / divisor
 
 
 def cagrad(g1: Array, g2: Array, c: Array | float = 0.5, rescale: str = "1+c") -> Array:
