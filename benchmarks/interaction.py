@@ -2,9 +2,10 @@
 
 Starts the app on a free 127.0.0.1 port with an empty JAX compilation cache, then
 measures (1) page load to the first drawn figure, for the first visit (cold:
-compilation included) and a second visit (warm), and (2) the time from mouse-up
-to the dragged start's new path being drawn, over several drags at Figure 1's
-settings (100,000 steps, the paper's three starts).
+compilation included), a second visit (warm) and the first visit after a server
+restart (programs loaded from the persistent cache), and (2) the time from
+mouse-up to the dragged start's new path being drawn, over several drags at
+Figure 1's settings (100,000 steps, the paper's three starts).
 
 Run: python benchmarks/interaction.py [--drags N]
 """
@@ -80,17 +81,21 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as cache, sync_playwright() as playwright:
         log = Path(cache) / "streamlit.log"
+        browser = launch_chromium(playwright)
         with running_app(log, env={"TOYOPT_JAX_CACHE": cache}) as url:
-            browser = launch_chromium(playwright)
             cold_load = time_page_load(browser, url)
             warm_load = time_page_load(browser, url)
             drags = time_drags(browser, url, args.drags)
-            browser.close()
+        # A restarted server finds its compiled programs in the persistent cache.
+        with running_app(log, env={"TOYOPT_JAX_CACHE": cache}) as url:
+            restarted_load = time_page_load(browser, url)
+        browser.close()
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores")
     print("work: Figure 1 settings, 12 runs x 100,000 steps; drags recompute one start")
     print(f"page load to first figure, first visit (compiles): {cold_load:.2f} s")
     print(f"page load to first figure, second visit:           {warm_load:.2f} s")
+    print(f"page load to first figure, restarted server:       {restarted_load:.2f} s")
     print(
         f"mouse-up to new path drawn over {len(drags)} drags: median "
         f"{statistics.median(drags):.3f} s, min {min(drags):.3f} s, max {max(drags):.3f} s"

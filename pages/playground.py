@@ -16,7 +16,7 @@ from toyopt.pareto import pareto_distance
 from toyopt.problems import PROBLEMS, get_problem
 from toyopt_app import state
 from toyopt_app.backgrounds import ensure_background
-from toyopt_app.component import PLOTLY_URL, STATIC_DIR, STATIC_URL, playground
+from toyopt_app.component import PLOTLY_URL, STATIC_DIR, STATIC_URL, playground, preload_plotly
 from toyopt_app.compute import TrajectoryCache, compute
 from toyopt_app.export_panel import config_upload, export_section
 from toyopt_app.startup import warm_up_in_background
@@ -259,6 +259,7 @@ def playground_fragment() -> None:
     )
 
 
+preload_plotly()
 state.initialize(session, {k: st.query_params.get_all(k) for k in st.query_params})
 for url_message in session.get(state.MESSAGES_KEY, []):
     st.warning(url_message)

@@ -16,7 +16,11 @@ from streamlit.testing.v1 import AppTest
 
 def component(at: AppTest):
     """Return the playground component element of the last run."""
-    return next(node for node in at.main if node.type == "bidi_component")
+    return next(
+        node
+        for node in at.main
+        if node.type == "bidi_component" and node.proto.component_name.endswith("toyopt_playground")
+    )
 
 
 def payload(at: AppTest) -> dict:

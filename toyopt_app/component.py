@@ -63,6 +63,33 @@ _playground = st.components.v2.component(
 )
 
 
+PRELOAD_JS = """
+export default function ({ data }) {
+  // Start fetching plotly.js while Python still computes the first trajectories.
+  if (!window.Plotly && !window.toyoptPlotlyPromise) {
+    window.toyoptPlotlyPromise = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = data.plotly_src;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        window.toyoptPlotlyPromise = null;
+        reject(new Error("could not load " + data.plotly_src));
+      };
+      document.head.appendChild(script);
+    });
+  }
+}
+"""
+
+_preloader = st.components.v2.component("toyopt_plotly_preload", js=PRELOAD_JS)
+
+
+def preload_plotly() -> None:
+    """Mount an invisible component that starts loading plotly.js right away."""
+    ensure_plotly_js()
+    _preloader(key="plotly-preload", data={"plotly_src": PLOTLY_URL}, height=0)
+
+
 def playground(
     payload: dict,
     *,

@@ -3,23 +3,24 @@
 // runs entirely in the browser. Python sends the payload built by view_data.py and
 // receives two trigger events: "drop" {index, x, y} and "add" {x, y}.
 
-let plotlyPromise = null;
-
+// The promise lives on window so that the preloader component (component.py),
+// mounted before the trajectories are computed, and this component share one
+// script tag and one download.
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!plotlyPromise) {
-    plotlyPromise = new Promise((resolve, reject) => {
+  if (!window.toyoptPlotlyPromise) {
+    window.toyoptPlotlyPromise = new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = src;
       script.onload = () => resolve(window.Plotly);
       script.onerror = () => {
-        plotlyPromise = null;
+        window.toyoptPlotlyPromise = null;
         reject(new Error("could not load " + src));
       };
       document.head.appendChild(script);
     });
   }
-  return plotlyPromise;
+  return window.toyoptPlotlyPromise;
 }
 
 const HANDLE_DIAMETER_PX = 44; // touch target size recommended by WCAG 2.5.5
