@@ -1,5 +1,7 @@
 """toyopt web app: run with `streamlit run app.py`."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from toyopt_app.startup import configure_process
@@ -11,7 +13,9 @@ def _configure_once() -> None:
 
 
 _configure_once()
-st.set_page_config(page_title="toyopt: multi-task descent", layout="wide")
+# A local image: a Material icon or emoji favicon would be fetched from a font CDN.
+ICON = Path(__file__).parent / "toyopt_app" / "assets" / "icon.png"
+st.set_page_config(page_title="toyopt: multi-task descent", page_icon=str(ICON), layout="wide")
 
 pages = [
     st.Page(

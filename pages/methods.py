@@ -98,10 +98,15 @@ st.latex(
 st.markdown(
     "CAGrad searches a ball around the mean gradient for the direction that improves the "
     "worse task the most (Liu et al., 2021). With c = 0 the ball is a point and CAGrad is "
-    "GD; as c grows it turns towards MGDA. For 0 <= c < 1 it provably converges to a "
-    "minimum of L0, which is why it reaches the star from every start of Figure 1. "
-    "toyopt solves the one-dimensional dual in closed form and then divides d by 1 + c, "
-    "1 + c^2 or 1, as the rescale option says."
+    "GD, stalls included; as c grows it turns towards MGDA. For 0 <= c < 1 the paper "
+    "proves convergence to a stationary point of L0, not merely to some point of the "
+    "Pareto set as for MGDA. The proof does not promise the global minimum: that CAGrad "
+    "with c = 0.5 reaches the star from all three starts of Figure 1 is what the "
+    "experiment shows, because the extra push towards the worse task carries it out of "
+    "GD's valleys. Helping the worse task can still make the other one worse for a "
+    "while, as the objective-space view shows. toyopt solves the one-dimensional dual "
+    "in closed form and then divides d by 1 + c, 1 + c^2 or 1, as the rescale option "
+    "says."
 )
 
 st.header("The toy problem")
@@ -126,4 +131,7 @@ st.dataframe(
         }
     ),
     hide_index=True,
+    column_config={
+        name: st.column_config.NumberColumn(format="%.5f") for name in ("x1", "x2", "L1", "L2")
+    },
 )

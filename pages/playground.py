@@ -20,6 +20,7 @@ from toyopt_app.component import PLOTLY_URL, STATIC_DIR, STATIC_URL, playground,
 from toyopt_app.compute import TrajectoryCache, compute
 from toyopt_app.export_panel import config_upload, export_section
 from toyopt_app.startup import warm_up_in_background
+from toyopt_app.text import escape_markdown
 from toyopt_app.view_data import build_payload
 
 logger = logging.getLogger(__name__)
@@ -209,7 +210,11 @@ def playground_fragment() -> None:
         result = compute(config, trajectory_cache(), progress=report)
     except ValueError as error:
         logger.warning("rejected settings %s: %s", config, error)
-        st.error(f"These settings cannot be run: {error}. Press 'Paper settings' to reset.")
+        st.error(
+            escape_markdown(
+                f"These settings cannot be run: {error}. Press 'Paper settings' to reset."
+            )
+        )
         return
     progress.empty()
 
@@ -262,14 +267,18 @@ def playground_fragment() -> None:
 preload_plotly()
 state.initialize(session, {k: st.query_params.get_all(k) for k in st.query_params})
 for url_message in session.get(state.MESSAGES_KEY, []):
-    st.warning(url_message)
+    st.warning(escape_markdown(url_message), icon=":material/link_off:")
+upload_message = session.pop("upload_message", None)
+if upload_message:
+    st.error(escape_markdown(upload_message), icon=":material/upload_file:")
 
 st.title("Conflicting gradients, four ways")
 st.markdown(
     "Two tasks share the parameters x = (x1, x2). Their gradients conflict on most of "
     "the plane, so the average gradient (GD) can stall in a valley while MGDA and "
-    "PCGrad stop at the first Pareto-optimal point they meet. CAGrad keeps descending "
-    "the average loss L0 while never letting either task get worse."
+    "PCGrad stop at the first Pareto-optimal point they meet. CAGrad follows the "
+    "direction near the average gradient that best helps the worse-off task, and in "
+    "Figure 1 it reaches the minimum of the average loss L0 from all three starts."
 )
 sidebar_controls()
 playground_fragment()

@@ -272,3 +272,29 @@ def test_methods_page_explains_conflict():
         row = table[table["method"] == method].iloc[0]
         assert row["g1 . d (task 1 decrease rate)"] >= 0
         assert row["g2 . d (task 2 decrease rate)"] >= 0
+
+
+def test_link_markdown_is_shown_literally():
+    at = open_app({"layout": "[click me](http://evil.example)", "optimizer": "**bold**"})
+    messages = [w.value for w in at.warning]
+
+    assert len(messages) == 2
+    for message in messages:
+        assert "](" not in message
+        assert "**" not in message
+    assert any(r"\]\(http\:" in m for m in messages)
+
+
+def test_repeated_view_key_is_reported():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.query_params["layout"] = ["panels", "overlay"]
+    at.run()
+
+    assert any("layout given 2 times" in w.value for w in at.warning)
+    assert payload(at)["layout"] == "overlay"
+
+
+def test_escape_markdown_keeps_text():
+    from toyopt_app.text import escape_markdown
+
+    assert escape_markdown("a_b*c [x](y) $z$ :smile:") == (r"a\_b\*c \[x\]\(y\) \$z\$ \:smile\:")

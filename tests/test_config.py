@@ -256,7 +256,7 @@ FILE_REJECTS = [
     ("", "not valid JSON"),
     ("[1, 2]", "not a toyopt configuration file"),
     ('"toyopt-config"', "not a toyopt configuration file"),
-    (config_file({"version": 1, "config": {}}), "format is None"),
+    (config_file({"version": 1, "config": {}}), 'the key "format" is missing'),
     (config_file({**VALID_DOCUMENT, "format": "other-tool"}), "'other-tool'"),
     (config_file({**VALID_DOCUMENT, "version": 2}), "version 2 is newer"),
     (config_file({**VALID_DOCUMENT, "version": 0}), "version 0"),

@@ -426,8 +426,10 @@ def load_config_file(text: str | bytes, limits: Limits = LIMITS) -> RunConfig:
     marker = f'expected an object with "format": "{CONFIG_FORMAT}"'
     if not isinstance(document, dict):
         raise ConfigError(f"not a toyopt configuration file: {marker}")
-    if document.get("format") != CONFIG_FORMAT:
-        found = show_value(document.get("format"))
+    if "format" not in document:
+        raise ConfigError(f'not a toyopt configuration file: the key "format" is missing, {marker}')
+    if document["format"] != CONFIG_FORMAT:
+        found = show_value(document["format"])
         raise ConfigError(f"not a toyopt configuration file: format is {found}, {marker}")
 
     version = document.get("version")
@@ -681,3 +683,26 @@ def config_from_query(
         record_every=record_every,
     )
     return config, messages
+
+
+def choice_from_query(
+    params: Mapping[str, str | list[str]],
+    key: str,
+    choices: Collection[str],
+    default: str,
+    messages: list[str],
+) -> str:
+    """Read one named choice from share-link parameters, as `config_from_query` does.
+
+    For display settings that live in the URL beside the run settings. A missing
+    key gives `default` silently; an invalid or repeated one gives `default` and
+    appends a message in the same words as `config_from_query`.
+    """
+    text = _query_text(params, key, messages, default)
+    if text is None:
+        return default
+    try:
+        return _check_name(key, text, choices)
+    except ConfigError as error:
+        messages.append(f"{error}. Used {key}={default} instead.")
+        return default

@@ -11,11 +11,12 @@ from collections.abc import Callable, MutableMapping
 
 import streamlit as st
 
-from toyopt.config import APP_LIMITS, ConfigError, dump_config_file, load_config_file
+from toyopt.config import APP_LIMITS, LIMITS, ConfigError, dump_config_file, load_config_file
 from toyopt.engine import RunResult
 from toyopt.io import result_to_csv, result_to_json
 from toyopt.plots import STYLES, render_animation, render_figure
 from toyopt_app import state
+from toyopt_app.text import escape_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -166,12 +167,25 @@ def load_uploaded_config(session: MutableMapping) -> None:
     except ConfigError as error:
         logger.warning("rejected configuration upload %r: %s", upload.name, error)
         session["upload_message"] = (
-            f"The file {upload.name!r} was not loaded: {error}. The current settings are unchanged."
+            f"The file {upload.name!r} was not loaded: {error}. The current settings "
+            "are unchanged." + _command_line_hint(upload.getvalue())
         )
         return
     state.load_config(session, config)
     session["upload_message"] = None
     session["upload_success"] = f"Loaded {upload.name!r}."
+
+
+def _command_line_hint(content: bytes) -> str:
+    """Suggest the command line for a file that only the app's narrower ranges reject."""
+    try:
+        load_config_file(content, LIMITS)
+    except ConfigError:
+        return ""
+    return (
+        " The file is valid for the command line, whose ranges are wider: run it with "
+        "`python -m toyopt run --config FILE`."
+    )
 
 
 def config_upload(session: MutableMapping) -> None:
@@ -185,12 +199,10 @@ def config_upload(session: MutableMapping) -> None:
         help="A file saved with 'Save configuration' or `python -m toyopt run "
         "--save-config`. It is read as JSON only; nothing in it is executed.",
     )
-    message = session.pop("upload_message", None)
-    if message:
-        st.error(message)
+    # A rejected upload is reported at the top of the page, where it is seen.
     success = session.pop("upload_success", None)
     if success:
-        st.success(success)
+        st.success(escape_markdown(success))
 
 
 def export_section(session: MutableMapping, result: RunResult) -> None:

@@ -25,6 +25,8 @@ function loadPlotly(src) {
 
 const HANDLE_DIAMETER_PX = 44; // touch target size recommended by WCAG 2.5.5
 const PLAYBACK_SECONDS = 8; // duration of one pass at speed 1x
+const DOUBLE_CLICK_MS = 400;
+const DOUBLE_CLICK_PX = 8;
 const FONT = { family: "Inter, system-ui, sans-serif", size: 13 };
 
 function formatStep(n) {
@@ -79,9 +81,10 @@ function buildParameterFigure(data, frame) {
   const headTraces = [];
   const layout = {
     font: FONT,
-    margin: { l: 50, r: 10, t: 40, b: 40 },
+    margin: { l: 50, r: 10, t: 30, b: 40 },
     showlegend: true,
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+    // Below the plot, where Plotly's toolbar cannot cover it.
+    legend: { orientation: "h", x: 0, y: -0.13, yanchor: "top" },
     shapes: [],
     images: [],
     annotations: [],
@@ -425,27 +428,45 @@ function hookParameterEvents(root, div) {
     const y = clampToDomain(Number(shape.yanchor), data.domain[1]);
     root._send("drop", { index: start, x, y });
   });
-  div.addEventListener("dblclick", (event) => {
-    if (event.target.closest(".shapelayer")) return;
-    const data = root._data;
-    if (data.starts.length >= data.max_starts) return;
-    const full = div._fullLayout;
-    const box = div.getBoundingClientRect();
-    const px = event.clientX - box.left;
-    const py = event.clientY - box.top;
-    for (const name of Object.keys(full).filter((k) => /^xaxis\d*$/.test(k))) {
-      const xa = full[name];
-      const ya = full[xa.anchor.replace("y", "yaxis")];
-      const x = xa.p2d(px - xa._offset);
-      const y = ya.p2d(py - ya._offset);
-      const inside = px >= xa._offset && px <= xa._offset + xa._length &&
-        py >= ya._offset && py <= ya._offset + ya._length;
-      if (inside) {
-        root._send("add", { x: clampToDomain(x, data.domain[0]), y: clampToDomain(y, data.domain[1]) });
+  // Plotly lays a drag cover over the plot on mouse-down, so the browser never
+  // fires dblclick there. Two presses close in time and place count instead.
+  let lastPress = null;
+  div.addEventListener(
+    "mousedown",
+    (event) => {
+      if (event.button !== 0 || event.target.closest(".shapelayer, .modebar, .legend")) {
+        lastPress = null;
         return;
       }
+      const now = performance.now();
+      const double = lastPress && now - lastPress.time < DOUBLE_CLICK_MS &&
+        Math.hypot(event.clientX - lastPress.x, event.clientY - lastPress.y) < DOUBLE_CLICK_PX;
+      lastPress = double ? null : { time: now, x: event.clientX, y: event.clientY };
+      if (double) addStartAt(root, div, event.clientX, event.clientY);
+    },
+    true,
+  );
+}
+
+function addStartAt(root, div, clientX, clientY) {
+  const data = root._data;
+  if (data.starts.length >= data.max_starts) return;
+  const full = div._fullLayout;
+  const box = div.getBoundingClientRect();
+  const px = clientX - box.left;
+  const py = clientY - box.top;
+  for (const name of Object.keys(full).filter((k) => /^xaxis\d*$/.test(k))) {
+    const xa = full[name];
+    const ya = full[xa.anchor.replace("y", "yaxis")];
+    const inside = px >= xa._offset && px <= xa._offset + xa._length &&
+      py >= ya._offset && py <= ya._offset + ya._length;
+    if (inside) {
+      const x = clampToDomain(xa.p2d(px - xa._offset), data.domain[0]);
+      const y = clampToDomain(ya.p2d(py - ya._offset), data.domain[1]);
+      root._send("add", { x, y });
+      return;
     }
-  });
+  }
 }
 
 function render(root, Plotly) {
@@ -478,6 +499,15 @@ function render(root, Plotly) {
       root._hooked = true;
       hookControls(root);
       hookParameterEvents(root, paramDiv);
+      // Plotly's responsive option follows only window resizes; a layout switch or
+      // a collapsed sidebar changes the container without one.
+      const observer = new ResizeObserver(() => {
+        for (const div of [paramDiv, objectiveDiv]) {
+          if (div.data) Plotly.Plots.resize(div);
+        }
+      });
+      observer.observe(paramDiv);
+      observer.observe(objectiveDiv);
     }
     showFrame(root, frame);
     root.dataset.revision = String(data.revision);

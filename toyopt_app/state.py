@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, MutableMapping
 from dataclasses import replace
 
-from toyopt.config import APP_LIMITS, config_from_query, config_to_query
+from toyopt.config import APP_LIMITS, choice_from_query, config_from_query, config_to_query
 from toyopt.engine import METHOD_NAMES, RunConfig
 from toyopt.problems import get_problem
 from toyopt_app.compute import record_stride
@@ -80,25 +80,16 @@ def initialize(session: MutableMapping, query: Mapping[str, list[str]]) -> None:
 
 def _view_from_query(session: MutableMapping, params: Mapping[str, list[str]]) -> list[str]:
     allowed = {"layout": tuple(LAYOUTS), "background": BACKGROUND_LOSSES}
-    messages = []
+    messages: list[str] = []
     for name, default in VIEW_DEFAULTS.items():
-        values = params.get(name) or [default]
-        value = values[-1]
-        if value not in allowed[name]:
-            shown = value if len(value) <= 40 else value[:40] + "..."
-            messages.append(
-                f"Invalid {name} {shown!r} in the link; expected one of "
-                f"{', '.join(allowed[name])}. Using {default!r}."
-            )
-            value = default
-        session[name] = value
+        session[name] = choice_from_query(params, name, allowed[name], default, messages)
     return messages
 
 
 def load_config(session: MutableMapping, config: RunConfig) -> None:
     """Set every widget value in the session from a configuration."""
     session["problem"] = config.problem
-    session["methods"] = list(config.methods)
+    session["methods"] = [m for m in METHOD_NAMES if m in config.methods]
     session["starts"] = [tuple(map(float, s)) for s in config.starts]
     session["optimizer"] = config.optimizer
     session["lr"] = float(config.lr)

@@ -181,3 +181,33 @@ def test_tampered_url_shows_messages_and_works(page, app_url):
     page.wait_for_timeout(800)
     assert int(page.locator(".toyopt-root").get_attribute("data-step")) < 100_000
     assert page.errors == []
+
+
+def test_double_click_adds_start(page, app_url):
+    open_app(page, app_url)
+    area = page.locator(".toyopt-param .nsewdrag").first.bounding_box()
+
+    # (0.5, 0.2) of the plot area is empty: x1 = 0, x2 = 6, far from every handle.
+    page.mouse.dblclick(area["x"] + 0.5 * area["width"], area["y"] + 0.2 * area["height"])
+    starts = wait_for_query(page, "starts", lambda v: v.count(";") == 3)
+    added = [float(v) for v in starts.split(";")[3].split(",")]
+
+    assert added[0] == pytest.approx(0.0, abs=0.3)
+    assert added[1] == pytest.approx(6.0, abs=0.3)
+
+
+def test_layout_switch_refits_plot(page, app_url):
+    open_app(page, app_url, {"layout": "panels"})
+
+    page.get_by_text("All methods in one panel").click()
+    page.wait_for_selector(".toyopt-root:not(.toyopt-panels)[data-ready=true]")
+    page.wait_for_timeout(500)
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('.toyopt-param, .toyopt-objective')].map(
+            (div) => [div.getBoundingClientRect().width,
+                      div.querySelector('.main-svg').getBoundingClientRect().width])"""
+    )
+    screenshot(page, "layout-switched")
+
+    for container, plot in sizes:
+        assert plot <= container + 1
