@@ -62,8 +62,14 @@ def _logged(build: Callable[[], bytes | str], what: str) -> Callable[[], bytes |
 
 
 def _file_stem(result: RunResult) -> str:
+    """Name files by every setting that changes the picture, so exports of different
+    runs do not overwrite each other in a downloads folder."""
     config = result.config
-    return f"toyopt-{config.problem}-{config.optimizer}-c{config.c:g}-{config.steps}steps"
+    methods = "-".join(config.methods)
+    return (
+        f"toyopt-{config.problem}-{methods}-{config.optimizer}-lr{config.lr:g}"
+        f"-c{config.c:g}-{config.steps}steps"
+    )
 
 
 def figure_export(result: RunResult, layout: str, background: str) -> None:
@@ -86,7 +92,7 @@ def figure_export(result: RunResult, layout: str, background: str) -> None:
     st.download_button(
         f"Download {fmt.upper()}",
         data=_logged(build, f"{kind} {fmt}"),
-        file_name=f"{_file_stem(result)}-{kind}.{fmt}",
+        file_name=f"{_file_stem(result)}-{kind}-{style}.{fmt}",
         mime=MIME_TYPES[fmt],
         on_click="ignore",
         icon=":material/image:",
@@ -121,7 +127,7 @@ def animation_export(result: RunResult, layout: str) -> None:
     st.download_button(
         f"Download {fmt.upper()}",
         data=_logged(build, f"{fmt} animation"),
-        file_name=f"{_file_stem(result)}-{view}.{fmt}",
+        file_name=f"{_file_stem(result)}-{view}-{style}.{fmt}",
         mime=MIME_TYPES[fmt],
         on_click="ignore",
         icon=":material/movie:",

@@ -43,7 +43,9 @@ def test_png_figure_download(export_page):
     name, data = download(export_page, "Figure", "Download PNG")
 
     image = Image.open(io.BytesIO(data))
-    assert name.endswith("-figure1.png")
+    assert name == (
+        "toyopt-cagrad-toy-gd-mgda-pcgrad-cagrad-adam-lr0.001-c0.5-100000steps-figure1-light.png"
+    )
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert image.width > 1000
 
@@ -137,6 +139,7 @@ def test_config_upload_restores_settings(export_page):
         (b"{not json", "not loaded"),
         (b'{"name": "some other tool"}', "not loaded"),
         (b'{"format": "toyopt-config", "version": 1, "config": {"c": "__import__"}}', "c"),
+        (b'{"format": "toyopt-config", "version": 1, "config": {"lr": 10}}', "command line"),
     ],
 )
 def test_bad_config_upload_keeps_settings(export_page, content, expected):
