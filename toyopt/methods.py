@@ -23,8 +23,8 @@ Array = jnp.ndarray
 _EPS = float(jnp.finfo(jnp.float64).eps)
 
 RESCALE_CHOICES = ("1+c", "1+c^2", "none")
-"""CAGrad output scalings: divide by 1 + c (the paper's toy script), by 1 + c^2
-(the paper's NYUv2 code) or not at all (TorchJD)."""
+"""CAGrad output scalings: divide by 1 + c (the toy script published with Liu et al.,
+2021), by 1 + c^2 (their NYUv2 code) or not at all (TorchJD 0.18)."""
 
 
 def _safe_divide(numerator: Array, denominator: Array, fallback: Array | float) -> Array:
@@ -188,7 +188,7 @@ def cagrad(g1: Array, g2: Array, c: Array | float = 0.5, rescale: str = "1+c") -
 
     CAGrad maximises the worst task improvement min_i gi . d over the ball
     |d - g0| <= c |g0|. From the dual weight w (see `cagrad_weight`) the direction
-    is d = g0 + (c |g0| / |gw|) gw, then divided as `rescale` says. c = 0 gives
+    is d = g0 + (c |g0| / |gw|) gw, then divided as `rescale` selects. c = 0 gives
     plain descent on L0, and as c grows d turns towards the MGDA direction.
     Convergence to a minimum of L0 is proved for 0 <= c < 1.
 

@@ -48,14 +48,14 @@ MIME_TYPES = {
 UPLOAD_KEY = "config_upload"
 
 
-def _logged(build: Callable[[], bytes | str], what: str) -> Callable[[], bytes | str]:
-    """Wrap a file builder so that a failure is logged with what was being built."""
+def _logged(build: Callable[[], bytes | str], label: str) -> Callable[[], bytes | str]:
+    """Wrap a file builder so that a failure is logged with the label of the file."""
 
     def run() -> bytes | str:
         try:
             return build()
         except Exception:
-            logger.exception("export of %s failed", what)
+            logger.exception("export of %s failed", label)
             raise
 
     return run

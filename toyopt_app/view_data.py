@@ -24,7 +24,7 @@ PLOTLY_SYMBOLS = {"o": "circle", "s": "square", "^": "triangle-up", "D": "diamon
 
 @dataclass(frozen=True)
 class MethodStyle:
-    """How one method is drawn in the browser: the colour, dash and marker of the
+    """Browser drawing style of one method: the colour, dash and marker of the
     exported figures (`toyopt.plots.styles`, light style), so that a slide made
     from an export matches what the class saw."""
 
