@@ -428,6 +428,13 @@ function hookParameterEvents(root, div) {
     const y = clampToDomain(Number(shape.yanchor), data.domain[1]);
     root._send("drop", { index: start, x, y });
   });
+  // Plotly arms a shape drag on mouse hover, which a touch never produces, so a
+  // touch that starts on a handle is replayed as hover, press, moves and release.
+  div.addEventListener("touchstart", (event) => bridgeTouchToMouse(event), {
+    capture: true,
+    passive: false,
+  });
+
   // Plotly lays a drag cover over the plot on mouse-down, so the browser never
   // fires dblclick there. Two presses close in time and place count instead.
   let lastPress = null;
@@ -446,6 +453,42 @@ function hookParameterEvents(root, div) {
     },
     true,
   );
+}
+
+function fireMouse(type, target, point) {
+  target.dispatchEvent(
+    new MouseEvent(type, {
+      bubbles: true,
+      cancelable: true,
+      view: window,
+      clientX: point.clientX,
+      clientY: point.clientY,
+      button: 0,
+      buttons: type === "mouseup" ? 0 : 1,
+    }),
+  );
+}
+
+function bridgeTouchToMouse(event) {
+  const handle = event.target.closest(".shapelayer path");
+  if (!handle || event.touches.length !== 1) return;
+  event.preventDefault();
+  event.stopPropagation();
+  fireMouse("mousemove", handle, event.touches[0]);
+  fireMouse("mousedown", handle, event.touches[0]);
+  const move = (moved) => {
+    moved.preventDefault();
+    fireMouse("mousemove", document, moved.touches[0]);
+  };
+  const end = (ended) => {
+    fireMouse("mouseup", document, ended.changedTouches[0]);
+    document.removeEventListener("touchmove", move);
+    document.removeEventListener("touchend", end);
+    document.removeEventListener("touchcancel", end);
+  };
+  document.addEventListener("touchmove", move, { passive: false });
+  document.addEventListener("touchend", end);
+  document.addEventListener("touchcancel", end);
 }
 
 function addStartAt(root, div, clientX, clientY) {

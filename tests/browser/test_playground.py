@@ -211,3 +211,27 @@ def test_layout_switch_refits_plot(page, app_url):
 
     for container, plot in sizes:
         assert plot <= container + 1
+
+
+def test_touch_drag_moves_start(browser, app_url):
+    context = browser.new_context(viewport={"width": 1200, "height": 1000}, has_touch=True)
+    page = context.new_page()
+    open_app(page, app_url)
+    box = page.locator(".toyopt-param .shapelayer path").nth(1).bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    touch = context.new_cdp_session(page)
+
+    assert min(box["width"], box["height"]) >= 44
+    touch.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": cx, "y": cy}]}
+    )
+    for i in range(1, 16):
+        point = {"x": cx + 6 * i, "y": cy - 4 * i}
+        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    starts = wait_for_query(page, "starts", lambda v: v.split(";")[1] != "-8.5,-5")
+    moved = [float(v) for v in starts.split(";")[1].split(",")]
+    context.close()
+
+    assert moved[0] > -8.5
+    assert moved[1] > -5.0
