@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from toyopt.engine import METHOD_NAMES, NOT_DIVERGED, RunResult
+from toyopt.engine import METHOD_NAMES, NOT_DIVERGED, NOT_REACHED, REACH_TOLERANCE, RunResult
 from toyopt.methods import METHOD_LABELS, RESCALE_CHOICES
 from toyopt.optimizers import OPTIMIZERS
 from toyopt.pareto import pareto_distance
@@ -24,9 +24,6 @@ from toyopt_app.text import escape_markdown
 from toyopt_app.view_data import build_payload
 
 logger = logging.getLogger(__name__)
-
-REACHED_TOLERANCE = 1e-2
-"""Distance to L0's minimum below which a run counts as having reached it."""
 
 session = st.session_state
 
@@ -142,9 +139,8 @@ def outcome_table(result: RunResult) -> pd.DataFrame:
     for m, method in enumerate(config.methods):
         for s, start in enumerate(config.starts):
             l1, l2 = result.final_losses[m, s]
-            to_minimum = np.linalg.norm(result.x[m, s] - minimum, axis=-1)
-            within = np.flatnonzero(to_minimum < REACHED_TOLERANCE)
-            reached = bool(np.linalg.norm(result.final_x[m, s] - minimum) < REACHED_TOLERANCE)
+            ends_there = np.linalg.norm(result.final_x[m, s] - minimum) < REACH_TOLERANCE
+            reached_at = int(result.reached_at[m, s])
             diverged = int(result.diverged_at[m, s])
             rows.append(
                 {
@@ -155,10 +151,8 @@ def outcome_table(result: RunResult) -> pd.DataFrame:
                     "L1": l1,
                     "L2": l2,
                     "distance to Pareto set": float(distances[m, s]),
-                    "reached L0 minimum": "yes" if reached else "no",
-                    "first step within 1e-2": (
-                        int(result.record_steps[within[0]]) if within.size else None
-                    ),
+                    "ends at L0 minimum": "yes" if ends_there else "no",
+                    "first step within 1e-2": None if reached_at == NOT_REACHED else reached_at,
                     "diverged at step": None if diverged == NOT_DIVERGED else diverged,
                 }
             )
@@ -252,8 +246,8 @@ def playground_fragment() -> None:
         },
     )
     st.caption(
-        f"'First step within 1e-2' is the first recorded step; points are recorded "
-        f"every {config.record_every:,} steps."
+        f"'Ends at L0 minimum' and 'first step within 1e-2' use the distance to "
+        f"{tuple(get_problem(config.problem).l0_minimum)}, counted at every step."
     )
     export_section(session, result)
     st.query_params.from_dict(state.query_for(session))

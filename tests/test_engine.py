@@ -13,8 +13,17 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from toyopt.engine import METHOD_NAMES, NOT_DIVERGED, RunConfig, run, validate_config
+from toyopt.engine import (
+    METHOD_NAMES,
+    NOT_DIVERGED,
+    NOT_REACHED,
+    REACH_TOLERANCE,
+    RunConfig,
+    run,
+    validate_config,
+)
 from toyopt.pareto import pareto_distance
+from toyopt.problems import CAGRAD_TOY
 
 L0_MINIMUM = np.array([0.0, -8.35511])  # measured independently with SciPy Nelder-Mead
 FIGURE1_STARTS = ((-8.5, 7.5), (-8.5, -5.0), (9.0, 9.0))
@@ -282,3 +291,26 @@ def test_validate_config_accepts_defaults():
 def test_run_rejects_invalid_config():
     with pytest.raises(ValueError, match="'adamw'"):
         run(replace(SHORT, methods=("adamw",)))
+
+
+def test_reached_at_matches_every_step_records():
+    config = RunConfig(
+        methods=("gd", "cagrad"), starts=((0.6, -8.0), (-8.5, 7.5)), steps=1500, record_every=1
+    )
+
+    result = run(config)
+    distance = np.linalg.norm(result.x - np.asarray(CAGRAD_TOY.l0_minimum), axis=-1)
+
+    for m in range(2):
+        for s in range(2):
+            within = np.flatnonzero(distance[m, s] < REACH_TOLERANCE)
+            expected = int(result.record_steps[within[0]]) if within.size else NOT_REACHED
+            assert result.reached_at[m, s] == expected
+    assert result.reached_at[0, 0] > 0
+    assert result.reached_at[0, 1] == NOT_REACHED
+
+
+def test_reached_at_zero_for_start_at_minimum():
+    config = RunConfig(methods=("mgda",), starts=((0.001, -8.355),), steps=10, record_every=5)
+
+    assert run(config).reached_at[0, 0] == 0

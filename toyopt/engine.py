@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 METHOD_NAMES: tuple[str, ...] = tuple(METHODS)
 NOT_DIVERGED = -1
 """Value of `diverged_at` for a run that stayed finite."""
+NOT_REACHED = -1
+"""Value of `reached_at` for a run that never came within REACH_TOLERANCE of L0's minimum."""
+REACH_TOLERANCE = 1e-2
+"""Distance to the problem's `l0_minimum` below which a run counts as having reached it."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class RunResult:
         final_x: Exact final position, shape (M, S, 2).
         final_losses: (L1, L2) at the final position, shape (M, S, 2).
         diverged_at: Step whose update was non-finite, or NOT_DIVERGED, shape (M, S).
+        reached_at: First step (0 for the start) whose position is within
+            REACH_TOLERANCE of L0's minimum, or NOT_REACHED, shape (M, S).
         seconds: Wall time of the run, compilation included.
     """
 
@@ -101,6 +107,7 @@ class RunResult:
     final_x: np.ndarray
     final_losses: np.ndarray
     diverged_at: np.ndarray
+    reached_at: np.ndarray
     seconds: float = field(default=0.0)
 
     def run_index(self, method: str, start: int) -> tuple[int, int]:
@@ -126,6 +133,7 @@ def _compiled_program(problem_name: str, optimizer_name: str):
     """
     problem = get_problem(problem_name)
     branches = tuple(METHODS[name] for name in METHOD_NAMES)
+    minimum = jnp.asarray(problem.l0_minimum)
 
     def one_run(method_index, x0, lr, c, divisor, steps, stride, n_records):
         optimizer = make_optimizer(optimizer_name, lr)
@@ -135,7 +143,7 @@ def _compiled_program(problem_name: str, optimizer_name: str):
             return jax.lax.switch(method_index, branches, jacobian[0], jacobian[1], c, divisor)
 
         def step(k, state):
-            x, opt_state, diverged_at = state
+            x, opt_state, diverged_at, reached_at = state
             d = direction(x)
             updates, new_opt_state = optimizer.update(d, opt_state, x)
             new_x = optax.apply_updates(x, updates)
@@ -146,9 +154,11 @@ def _compiled_program(problem_name: str, optimizer_name: str):
             alive = diverged_at == NOT_DIVERGED
             x = jnp.where(alive & finite, new_x, x)
             diverged_at = jnp.where(alive & ~finite, k + 1, diverged_at)
+            arrived = (reached_at == NOT_REACHED) & (jnp.linalg.norm(x - minimum) < REACH_TOLERANCE)
+            reached_at = jnp.where(arrived, k + 1, reached_at)
             # After divergence the optimizer state may fill with NaN, but it only
             # feeds positions that are no longer accepted.
-            return x, new_opt_state, diverged_at
+            return x, new_opt_state, diverged_at, reached_at
 
         def record(state, r):
             lo = r * stride
@@ -156,13 +166,19 @@ def _compiled_program(problem_name: str, optimizer_name: str):
             state = jax.lax.fori_loop(lo, hi, step, state)
             return state, (state[0], problem.losses(state[0]))
 
-        state = (x0, optimizer.init(x0), jnp.asarray(NOT_DIVERGED, dtype=jnp.int64))
+        at_start = jnp.linalg.norm(x0 - minimum) < REACH_TOLERANCE
+        state = (
+            x0,
+            optimizer.init(x0),
+            jnp.asarray(NOT_DIVERGED, dtype=jnp.int64),
+            jnp.where(at_start, 0, NOT_REACHED).astype(jnp.int64),
+        )
         record_indices = jnp.arange(n_records - 1)
         state, (xs, losses) = jax.lax.scan(record, state, record_indices)
 
         xs = jnp.concatenate([x0[None], xs])
         losses = jnp.concatenate([problem.losses(x0)[None], losses])
-        return xs, losses, state[0], state[2]
+        return xs, losses, state[0], state[2], state[3]
 
     batched = jax.vmap(one_run, in_axes=(0, 0, None, None, None, None, None, None))
     return jax.jit(batched, static_argnums=7)
@@ -220,7 +236,7 @@ def run(config: RunConfig) -> RunResult:
     x0 = np.concatenate([x0, np.repeat(x0[:1], bucket - n_runs, axis=0)])
 
     program = _compiled_program(config.problem, config.optimizer)
-    xs, losses, final_x, diverged_at = program(
+    xs, losses, final_x, diverged_at, reached_at = program(
         jnp.asarray(method_index),
         jnp.asarray(x0),
         config.lr,
@@ -230,7 +246,9 @@ def run(config: RunConfig) -> RunResult:
         config.record_every,
         config.n_records,
     )
-    xs, losses, final_x, diverged_at = jax.device_get((xs, losses, final_x, diverged_at))
+    xs, losses, final_x, diverged_at, reached_at = jax.device_get(
+        (xs, losses, final_x, diverged_at, reached_at)
+    )
 
     problem = get_problem(config.problem)
     final_losses = np.asarray(jax.vmap(problem.losses)(final_x))
@@ -259,5 +277,6 @@ def run(config: RunConfig) -> RunResult:
         final_x=unflatten(final_x),
         final_losses=unflatten(final_losses),
         diverged_at=diverged_at,
+        reached_at=unflatten(reached_at),
         seconds=seconds,
     )

@@ -43,6 +43,7 @@ class StartTrajectories:
     final_x: np.ndarray
     final_losses: np.ndarray
     diverged_at: np.ndarray
+    reached_at: np.ndarray
 
 
 class TrajectoryCache:
@@ -111,6 +112,7 @@ def compute(
                 final_x=result.final_x[:, j],
                 final_losses=result.final_losses[:, j],
                 diverged_at=result.diverged_at[:, j],
+                reached_at=result.reached_at[:, j],
             )
             cache.put((settings, start), found[start])
         if progress is not None:
@@ -137,4 +139,5 @@ def assemble(config: RunConfig, per_start: list[StartTrajectories]) -> RunResult
         final_x=stack("final_x"),
         final_losses=stack("final_losses"),
         diverged_at=stack("diverged_at"),
+        reached_at=stack("reached_at"),
     )
