@@ -2,8 +2,8 @@
 
 Figure 1 of the CAGrad paper is 12 runs (4 methods x 3 starts) of 100,000 Adam
 steps. The engine does them in one compiled JAX program; the baseline does them the
-way the paper's toy script does, one torch autograd call plus one torch.optim.Adam
-step per Python iteration. The baseline is timed on a shorter run in this same
+way the toy script published with the paper (Liu et al., 2021) does: one torch
+autograd call plus one torch.optim.Adam step per Python iteration. The baseline is timed on a shorter run in this same
 process and compared per step.
 
 Run: python benchmarks/engine.py [--baseline-steps N]
@@ -30,7 +30,7 @@ torch.set_default_dtype(torch.float64)
 
 
 def torch_losses(x: torch.Tensor) -> torch.Tensor:
-    """The CAGrad toy losses in torch, as the paper's script computes them."""
+    """Compute the CAGrad toy losses in torch, with the formulas of the paper's toy script."""
     x1, x2 = x[0], x[1]
     f1 = torch.clamp_min(torch.abs(0.5 * (-x1 - 7) - torch.tanh(-x2)), 5e-6).log() + 6
     f2 = torch.clamp_min(torch.abs(0.5 * (-x1 + 3) + torch.tanh(-x2) + 2), 5e-6).log() + 6
