@@ -1,10 +1,10 @@
 """Time Figure 1's work in the compiled engine against a per-step PyTorch loop.
 
 Figure 1 of the CAGrad paper is 12 runs (4 methods x 3 starts) of 100,000 Adam
-steps. The engine does them in one compiled JAX program; the baseline does them the
+steps. The engine does them in one compiled JAX program. The baseline does them the
 way the toy script published with the paper (Liu et al., 2021) does: one torch
-autograd call plus one torch.optim.Adam step per Python iteration. The baseline is timed on a shorter run in this same
-process and compared per step.
+autograd call plus one torch.optim.Adam step per Python iteration. It is timed on a
+shorter run in this same process and compared per step.
 
 Run: python benchmarks/engine.py [--baseline-steps N]
 """
