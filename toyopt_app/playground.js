@@ -60,7 +60,8 @@ function buildControls(root) {
       <div class="toyopt-objective"></div>
     </div>
     <div class="toyopt-hint">Drag a ring to move a start point; double-click an empty
-      spot to add one.</div>
+      spot to add one. Click the plot, then use space to play or pause and the arrow
+      keys to step.</div>
     <div class="toyopt-error" role="alert"></div>`;
 }
 
@@ -410,6 +411,23 @@ function hookControls(root) {
     setPlaying(root, false);
     showFrame(root, Number(event.target.value));
   });
+  // Keyboard control while the focus is inside the component: space plays or
+  // pauses, the arrow keys step one frame, Home and End jump to either end. The
+  // scrubber and the buttons keep their own keys.
+  root.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, select, button")) return;
+    const last = root._data.steps.length - 1;
+    const moves = { ArrowLeft: root._frame - 1, ArrowRight: root._frame + 1, Home: 0, End: last };
+    if (event.key === " ") {
+      setPlaying(root, !root._playing);
+    } else if (event.key in moves) {
+      setPlaying(root, false);
+      showFrame(root, moves[event.key]);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
 }
 
 function clampToDomain(value, range) {
@@ -564,6 +582,8 @@ export default function (component) {
   if (!root) {
     root = document.createElement("div");
     root.className = "toyopt-root";
+    root.tabIndex = 0; // focusable, for the keyboard controls
+    root.setAttribute("aria-label", "Trajectory animation: space plays, arrow keys step");
     buildControls(root);
     parentElement.appendChild(root);
   }

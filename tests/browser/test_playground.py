@@ -235,3 +235,21 @@ def test_touch_drag_moves_start(browser, app_url):
 
     assert moved[0] > -8.5
     assert moved[1] > -5.0
+
+
+def test_keyboard_steps_animation(page, app_url):
+    open_app(page, app_url)
+    root = page.locator(".toyopt-root")
+
+    root.focus()
+    page.keyboard.press("Home")
+    at_start = root.get_attribute("data-frame")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    after_two = root.get_attribute("data-frame")
+    page.keyboard.press("End")
+    at_end = root.get_attribute("data-step")
+
+    assert at_start == "0"
+    assert after_two == "2"
+    assert at_end == "100000"
