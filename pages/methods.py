@@ -11,6 +11,9 @@ from toyopt.methods import RESCALE_CHOICES
 from toyopt.pareto import pareto_set
 from toyopt.problems import CAGRAD_TOY
 from toyopt_app.gradient_figure import directions_at, gradient_figure, improvement_rows
+from toyopt_app.shell import ensure_shell
+
+ensure_shell()
 
 st.title("How the methods work")
 st.markdown(

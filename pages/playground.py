@@ -19,9 +19,12 @@ from toyopt_app.backgrounds import ensure_background
 from toyopt_app.component import PLOTLY_URL, STATIC_DIR, STATIC_URL, playground, preload_plotly
 from toyopt_app.compute import TrajectoryCache, compute
 from toyopt_app.export_panel import config_upload, export_section
+from toyopt_app.shell import ensure_shell
 from toyopt_app.startup import warm_up_in_background
 from toyopt_app.text import escape_markdown
 from toyopt_app.view_data import build_payload
+
+ensure_shell()
 
 logger = logging.getLogger(__name__)
 
