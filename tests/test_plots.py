@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 import re
 import warnings
 import xml.etree.ElementTree as ET
@@ -14,6 +15,8 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.collections import LineCollection
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from tests.conftest import toy_losses_torch
@@ -30,7 +33,13 @@ from toyopt.plots import (
     save_animation,
     side_by_side_figure,
 )
-from toyopt.plots.animation import frame_indices, frame_steps, iter_frames
+from toyopt.plots.animation import (
+    _prepare,
+    choose_grid,
+    frame_indices,
+    frame_steps,
+    iter_frames,
+)
 from toyopt.plots.grid import loss_grid
 from toyopt.plots.trajectories import trajectory
 from toyopt.problems import CAGRAD_TOY
@@ -111,6 +120,62 @@ def gif_frames(data: bytes) -> list[np.ndarray]:
         image.seek(index)
         frames.append(np.asarray(image.convert("RGB")))
     return frames
+
+
+def layout_parts(figure) -> list[list[Bbox]]:
+    """Boxes, in pixels, of what a drawn figure shows, grouped by owner.
+
+    The figure's own texts (title or step counter) and each legend are one owner
+    each. A visible axes owns its frame, its title and its two axis boxes (tick
+    labels and axis label).
+    """
+    owners = [
+        [child.get_window_extent()]
+        for child in figure.get_children()
+        if isinstance(child, Text) and child.get_text()
+    ]
+    owners += [[legend.get_window_extent()] for legend in figure.legends]
+    for ax in figure.axes:
+        if ax.get_visible():
+            boxes = [ax.get_window_extent(), ax.xaxis.get_tightbbox(), ax.yaxis.get_tightbbox()]
+            if ax.get_title():
+                boxes.append(ax.title.get_window_extent())
+            owners.append(boxes)
+    return owners
+
+
+def overlapping_parts(figure) -> list[tuple[Bbox, Bbox]]:
+    """Pairs of boxes of different owners that overlap by more than a pixel."""
+    owners = layout_parts(figure)
+    pairs = []
+    for index, boxes in enumerate(owners):
+        for other in owners[index + 1 :]:
+            for box in boxes:
+                pairs += [(box, b) for b in other if box.padded(-1).overlaps(b.padded(-1))]
+    return pairs
+
+
+def parts_outside(figure) -> list[Bbox]:
+    """Boxes that reach more than a pixel past the figure's edges."""
+    limits = figure.bbox.padded(1)
+    boxes = [box for owner in layout_parts(figure) for box in owner]
+    return [
+        box
+        for box in boxes
+        if box.x0 < limits.x0 or box.x1 > limits.x1 or box.y0 < limits.y0 or box.y1 > limits.y1
+    ]
+
+
+def box_distance(first: Bbox, second: Bbox) -> float:
+    """Gap in pixels between two boxes along the axis that separates them, 0 if they touch."""
+    return max(
+        second.x0 - first.x1, first.x0 - second.x1, second.y0 - first.y1, first.y0 - second.y1, 0.0
+    )
+
+
+def content_box(figure) -> Bbox:
+    """Union of the tight boxes (decorations included) of a figure's visible axes."""
+    return Bbox.union([ax.get_tightbbox() for ax in figure.axes if ax.get_visible()])
 
 
 # ----------------------------------------------------------------------------
@@ -328,6 +393,54 @@ def test_side_by_side_has_both_views(result):
     assert figure.axes[0].get_xlabel() == "$x_1$"
 
 
+VIEW_FIGURES = {
+    "parameter": (parameter_figure, {}),
+    "objective": (objective_figure, {}),
+    "parameter-panels": (parameter_figure, {"layout": "panels"}),
+    "objective-panels": (objective_figure, {"layout": "panels"}),
+    "both": (side_by_side_figure, {}),
+}
+
+
+@pytest.fixture(scope="module")
+def view_figure(result):
+    """Build each figure of `VIEW_FIGURES` once per module, laid out, for read-only tests."""
+    cache = {}
+
+    def build(name):
+        if name not in cache:
+            builder, options = VIEW_FIGURES[name]
+            cache[name] = builder(result, **options)
+            cache[name].draw_without_rendering()
+        return cache[name]
+
+    return build
+
+
+@pytest.mark.parametrize("name", ["parameter", "objective"])
+def test_overlay_figure_legend_beside_axes(view_figure, name):
+    figure = view_figure(name)
+    (legend,) = figure.legends
+    gap_inches = box_distance(content_box(figure), legend.get_window_extent()) / figure.dpi
+    assert gap_inches < 0.3
+    assert legend.get_window_extent().x0 > content_box(figure).x1
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_FIGURES))
+def test_view_figure_parts_apart_and_inside(view_figure, name):
+    figure = view_figure(name)
+    assert overlapping_parts(figure) == []
+    assert parts_outside(figure) == []
+
+
+def test_panel_figure_rows_close(view_figure):
+    figure = view_figure("parameter-panels")
+    top_left, _, bottom_left, _ = figure.axes
+    # From the upper panel's x1 label down to the lower panel's title.
+    gap = top_left.get_tightbbox().y0 - bottom_left.get_tightbbox().y1
+    assert 0 < gap / figure.dpi < 0.4
+
+
 # ----------------------------------------------------------------------------
 # Static figures: file formats
 # ----------------------------------------------------------------------------
@@ -457,25 +570,34 @@ def test_mp4_frames_match_rendered(result, tmp_path):
         assert error.mean() < 6.0
 
 
+def counter_rows(result: RunResult, **options) -> slice:
+    """Rows of a frame, top first, that hold the step counter, with 3 rows to spare."""
+    animator = _prepare(result, style="light", blit=True, **options)
+    box = animator.counter.get_window_extent(animator.canvas.get_renderer())
+    height = options["size"][1]
+    return slice(max(0, math.floor(height - box.y1) - 3), math.ceil(height - box.y0) + 3)
+
+
 @pytest.mark.parametrize("view", ["parameter", "both"])
 def test_blit_matches_full_redraw(result, view):
-    options = {"frames": 3, "size": SMALL_SIZE, "view": view}
-    blitted = list(iter_frames(result, **options))
-    redrawn = list(iter_frames(result, blit=False, **options))
-    # The step counter, in the top rows, is rasterised by Pillow when blitting.
-    below_counter = SMALL_SIZE[1] // 10
+    options = {"size": SMALL_SIZE, "view": view, "layout": "overlay"}
+    blitted = list(iter_frames(result, frames=3, **options))
+    redrawn = list(iter_frames(result, frames=3, blit=False, **options))
+    # The step counter is rasterised by Pillow when blitting.
+    rows = counter_rows(result, **options)
     for fast, slow in zip(blitted, redrawn, strict=True):
-        np.testing.assert_array_equal(fast[below_counter:], slow[below_counter:])
+        np.testing.assert_array_equal(fast[: rows.start], slow[: rows.start])
+        np.testing.assert_array_equal(fast[rows.stop :], slow[rows.stop :])
 
 
 def test_counter_placed_like_matplotlib_text(result):
-    options = {"frames": 2, "size": SMALL_SIZE}
-    blitted = next(iter_frames(result, **options))
-    redrawn = next(iter_frames(result, blit=False, **options))
-    band = SMALL_SIZE[1] // 10
+    options = {"size": SMALL_SIZE, "view": "parameter", "layout": "overlay"}
+    blitted = next(iter_frames(result, frames=2, **options))
+    redrawn = next(iter_frames(result, frames=2, blit=False, **options))
+    rows = counter_rows(result, **options)
 
     def ink_box(frame):
-        dark = np.nonzero(frame[:band, :, :3].max(axis=2) < 128)
+        dark = np.nonzero(frame[rows, :, :3].max(axis=2) < 128)
         return dark[0].min(), dark[0].max(), dark[1].min(), dark[1].max()
 
     for fast, slow in zip(ink_box(blitted), ink_box(redrawn), strict=True):
@@ -538,3 +660,100 @@ def test_save_animation_rejects_suffix(result, tmp_path, name, quoted_suffix):
 def test_render_animation_rejects_invalid(result, options, word):
     with pytest.raises(ValueError, match=word):
         render_animation(result, **options)
+
+
+# ----------------------------------------------------------------------------
+# Animations: frame layout
+# ----------------------------------------------------------------------------
+
+VIEW_LAYOUTS = [
+    (view, layout)
+    for view in ("parameter", "objective", "both")
+    for layout in ("overlay", "panels")
+]
+
+
+def ink_columns(frame: np.ndarray) -> np.ndarray:
+    """Whether each column of an RGBA frame has a pixel that differs from the corner."""
+    rgb = frame[..., :3].astype(int)
+    return (np.abs(rgb - rgb[0, 0]).max(axis=2) > 30).any(axis=0)
+
+
+@pytest.fixture(scope="module")
+def animator(result):
+    """Prepare each (view, layout, size) animation of `result` once per module."""
+    cache = {}
+
+    def prepare(view, layout, size):
+        key = (view, layout, size)
+        if key not in cache:
+            cache[key] = _prepare(
+                result, size=size, style="light", view=view, layout=layout, blit=True
+            )
+        return cache[key]
+
+    return prepare
+
+
+@pytest.mark.parametrize(("view", "layout"), VIEW_LAYOUTS)
+def test_wide_frame_legend_next_to_axes(animator, view, layout):
+    prepared = animator(view, layout, (1280, 720))
+    gap = box_distance(content_box(prepared.figure), prepared.legend.get_window_extent())
+    assert gap / prepared.figure.dpi < 0.3
+
+
+@pytest.mark.parametrize(("view", "layout"), VIEW_LAYOUTS)
+def test_wide_frame_centred_without_blank_band(result, animator, view, layout):
+    prepared = animator(view, layout, (1280, 720))
+    columns = ink_columns(prepared.frame(int(result.record_steps[-1])))
+    inked = np.flatnonzero(columns)
+    left, right = inked[0], len(columns) - 1 - inked[-1]
+    assert abs(int(left) - int(right)) < 0.03 * len(columns)
+
+    # The widest run of blank columns between the first and the last inked one.
+    inner = columns[inked[0] : inked[-1] + 1].astype(int)
+    edges = np.diff(np.concatenate([[1], inner, [1]]))
+    widest_gap = np.max(np.flatnonzero(edges == 1) - np.flatnonzero(edges == -1), initial=0)
+    assert widest_gap < 0.03 * len(columns)
+
+
+FRAME_CASES = [
+    pytest.param(view, layout, size, id=f"{view}-{layout}-{size[0]}x{size[1]}")
+    for view, layout, size in [(v, lay, (1280, 720)) for v, lay in VIEW_LAYOUTS]
+    + [("both", "panels", (800, 600))]
+]
+
+
+@pytest.mark.parametrize(("view", "layout", "size"), FRAME_CASES)
+def test_frame_parts_apart_and_inside(animator, view, layout, size):
+    figure = animator(view, layout, size).figure
+    assert overlapping_parts(figure) == []
+    assert parts_outside(figure) == []
+
+
+@pytest.mark.parametrize(("view", "layout"), VIEW_LAYOUTS)
+def test_wide_frame_axes_stay_square(animator, view, layout):
+    figure = animator(view, layout, (1280, 720)).figure
+    for ax in figure.axes:
+        if ax.get_visible():
+            box = ax.get_window_extent()
+            assert abs(box.width - box.height) <= 1
+
+
+def test_frame_titles_one_readable_size(animator):
+    figure = animator("both", "panels", (800, 600)).figure
+    sizes = {ax.title.get_fontsize() for ax in figure.axes}
+    assert len(sizes) == 1
+    assert min(sizes) >= 8
+
+
+@pytest.mark.parametrize(
+    ("frame_inches", "expected"),
+    [((10.67, 6.0), (2, 2, True)), ((8.0, 6.0), (2, 2, True)), ((16.0, 3.5), (1, 4, True))],
+)
+def test_choose_grid_four_panels(frame_inches, expected):
+    shapes = [(4, 1), (2, 2), (2, 3), (1, 4)]
+    chosen = choose_grid(
+        shapes, frame_inches, legend_width=2.5, legend_height=0.8, counter_height=0.3
+    )
+    assert chosen == expected

@@ -6,6 +6,10 @@ moves (the paths so far, their heads, crosses at diverged runs and the step coun
 with blitting (`restore_region`, `draw_artist`), then copies the canvas' RGBA buffer.
 GIFs are encoded by Pillow with one palette shared by all frames; MP4s by the ffmpeg
 binary bundled with imageio-ffmpeg (H.264, yuv420p), streamed frame by frame.
+
+The grid of panels and the legend's side (beside or below) are chosen for the frame's
+shape. Matplotlib's compressed layout places the parts once, and then the legend moves
+next to the axes and the counter, axes and legend are centred in the frame as a block.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from PIL import Image, ImageDraw, ImageFont
 
 from toyopt.engine import RunResult
@@ -71,6 +77,26 @@ GIF_MAX_PIXELS = 1_000_000_000
 GIF_MIN_DELAY_MS = 20
 """Shortest frame delay written to a GIF. Delays are stored in hundredths of a second,
 and the major browsers play a delay of 0 or 1 hundredths as 100 ms."""
+
+LAYOUT_GAP_INCHES = 0.1
+"""Space between the step counter, the axes and the legend, and around titles. Sizes in
+inches scale with the frame, because the dpi does."""
+
+TITLE_FIT_PASSES = 3
+"""Maximum number of extra layout passes run after shrinking axes titles that are wider
+than their column."""
+
+MIN_TITLE_POINTS = 8.0
+"""Smallest font size, in points, that a title is shrunk to."""
+
+PANEL_DECORATION_INCHES = (1.0, 0.8)
+"""Estimated width and height that the tick labels, axis labels and title of one panel
+add to its square axes. Panels of Figure 1's runs in 800x600 and 1280x720 frames
+measured 1.0 to 1.2 by 0.8 to 0.9 inches in the light and high-contrast styles, a title
+wider than its axes included."""
+
+FRAME_DECORATION_INCHES = (0.1, 0.1)
+"""Estimated width and height of the padding at the frame's edges."""
 
 
 def validate_animation_options(
@@ -141,6 +167,179 @@ def frame_indices(n_records: int, frames: int) -> np.ndarray:
 
 def _even(value: int) -> int:
     return value - value % 2
+
+
+# -- frame layout -------------------------------------------------------------
+
+
+def choose_grid(
+    shapes: Sequence[tuple[int, int]],
+    frame_inches: tuple[float, float],
+    *,
+    legend_width: float,
+    legend_height: float,
+    counter_height: float,
+) -> tuple[int, int, bool]:
+    """Choose the grid and legend place in which square panels come out largest.
+
+    Each candidate's panel side is estimated from the frame less
+    `FRAME_DECORATION_INCHES`, the counter, `LAYOUT_GAP_INCHES` and the legend
+    (beside the grid or below it), divided among the rows or columns, less
+    `PANEL_DECORATION_INCHES` per panel.
+
+    Args:
+        shapes: Candidate grids as (rows, columns).
+        frame_inches: (width, height) of the frame in inches.
+        legend_width: Width in inches of the one-column legend beside the grid.
+        legend_height: Height in inches of the legend below the grid.
+        counter_height: Height in inches of the step counter above the grid.
+
+    Returns:
+        (rows, columns, beside), where `beside` is whether the legend goes beside the
+        grid. Of two choices with the same estimate, the earlier shape wins, and
+        beside wins over below.
+    """
+    width, height = frame_inches
+    free_width = width - FRAME_DECORATION_INCHES[0]
+    free_height = height - FRAME_DECORATION_INCHES[1] - counter_height - LAYOUT_GAP_INCHES
+
+    best, best_side = (*shapes[0], True), -math.inf
+    for rows, columns in shapes:
+        for beside in (True, False):
+            grid_width = free_width - (legend_width + LAYOUT_GAP_INCHES if beside else 0.0)
+            grid_height = free_height - (0.0 if beside else legend_height + LAYOUT_GAP_INCHES)
+            side = min(
+                grid_width / columns - PANEL_DECORATION_INCHES[0],
+                grid_height / rows - PANEL_DECORATION_INCHES[1],
+            )
+            if side > best_side:
+                best, best_side = (rows, columns, beside), side
+    return best
+
+
+def _fit_titles(figure: Figure, renderer: RendererAgg, gap: float) -> bool:
+    """Shrink all axes titles to one font size at which each fits its column.
+
+    A title is centred on its axes and may be wider than them. It may reach halfway
+    to the centre of the next axes in its row, but not past the tick labels of the
+    next axes on its right or the frame edge, less `gap` pixels in all. Otherwise a
+    wide title in a grid of small panels runs into its neighbours or off the frame.
+
+    Returns:
+        Whether the title size changed, in which case the layout must run again.
+    """
+    titled = [ax for ax in figure.axes if ax.get_visible() and ax.get_title()]
+    rows: dict[int, list[tuple[float, Axes]]] = {}
+    for ax in titled:
+        box = ax.get_window_extent(renderer)
+        row = ax.get_subplotspec().rowspan.start
+        rows.setdefault(row, []).append(((box.x0 + box.x1) / 2, ax))
+
+    scale = 1.0
+    for row in rows.values():
+        row.sort(key=lambda item: item[0])
+        for index, (centre, ax) in enumerate(row):
+            left, right = 0.0, figure.bbox.width
+            if index > 0:
+                left = (row[index - 1][0] + centre) / 2
+            if index + 1 < len(row):
+                next_centre, next_ax = row[index + 1]
+                right = min((centre + next_centre) / 2, next_ax.yaxis.get_tightbbox(renderer).x0)
+            allowed = 2 * min(centre - left, right - centre) - gap
+            scale = min(scale, allowed / ax.title.get_window_extent(renderer).width)
+    if scale >= 1.0:
+        return False
+
+    current = min(ax.title.get_fontsize() for ax in titled)
+    # Half points, rounded down, because text width is not quite proportional to size.
+    shrunk = max(MIN_TITLE_POINTS, math.floor(current * scale * 2) / 2)
+    if shrunk >= current:
+        return False
+    for ax in titled:
+        ax.title.set_fontsize(shrunk)
+    return True
+
+
+def _spacing(slack: float, n_spaces: int, gap: float) -> float:
+    """Return the space between parts: `gap`, or less if `slack` has no room for it."""
+    return min(gap, slack / n_spaces)
+
+
+def _pack_frame(
+    figure: Figure, legend: Legend, counter: Text, renderer: RendererAgg, *, beside: bool
+) -> None:
+    """Move the legend next to the axes and centre counter, axes and legend in the frame.
+
+    The layout engine pins an outside legend to the frame edge, so square axes in a
+    wide frame leave an empty band between them and the legend. Here the legend
+    moves to `LAYOUT_GAP_INCHES` from the axes' decorations (right of them with
+    `beside`, else below them), and the counter, the axes and the legend are centred
+    as one block. Where the frame has less room, the gaps shrink evenly. Only
+    positions change, never sizes, and a frame too small to hold the parts apart
+    keeps the engine's layout.
+    """
+    width, height = figure.bbox.width, figure.bbox.height
+    gap = LAYOUT_GAP_INCHES * figure.dpi
+    axes = [ax for ax in figure.axes if ax.get_visible()]
+    content = Bbox.union([ax.get_tightbbox(renderer) for ax in axes])
+    legend_box = legend.get_window_extent(renderer)
+    counter_box = counter.get_window_extent(renderer)
+
+    # Horizontal: [space, content, space, legend, space] or [space, wider part, space].
+    if beside:
+        slack_x = width - content.width - legend_box.width
+        space_x = _spacing(slack_x, 3, gap)
+        block_width = content.width + space_x + legend_box.width
+    else:
+        slack_x = width - max(content.width, legend_box.width)
+        block_width = max(content.width, legend_box.width)
+    # Vertical: [space, counter, space, content (beside the legend), space, legend, space].
+    if beside:
+        block_height = max(content.height, legend_box.height)
+        slack_y = height - counter_box.height - block_height
+        space_y = _spacing(slack_y, 3, gap)
+    else:
+        slack_y = height - counter_box.height - content.height - legend_box.height
+        space_y = _spacing(slack_y, 4, gap)
+        block_height = content.height + space_y + legend_box.height
+    if slack_x < 0 or slack_y < 0:
+        logger.debug("%.0fx%.0f frame too small to pack, layout kept as is", width, height)
+        return
+
+    stack_height = counter_box.height + space_y + block_height
+    counter_top = (height + stack_height) / 2
+    x, y = counter.get_position()
+    counter.set_position((x, y + (counter_top - counter_box.y1) / height))
+
+    block_top = counter_top - counter_box.height - space_y
+    block_middle = block_top - block_height / 2
+    if beside:
+        content_left = (width - block_width) / 2
+        content_top = block_middle + content.height / 2
+    else:
+        content_left = (width - content.width) / 2
+        content_top = block_top
+    dx, dy = content_left - content.x0, content_top - content.y1
+    for ax in axes:
+        ax.set_position(ax.get_position(original=True).translated(dx / width, dy / height))
+
+    if beside:
+        legend_left = content.x1 + dx + space_x
+        legend_bottom = block_middle - legend_box.height / 2
+    else:
+        legend_left = (width - legend_box.width) / 2
+        legend_bottom = content.y0 + dy - space_y - legend_box.height
+    # A legend centred in a box of its own size sits exactly in it, whatever its padding.
+    legend.set_loc("center")
+    legend.set_bbox_to_anchor(
+        Bbox.from_bounds(
+            legend_left / width,
+            legend_bottom / height,
+            legend_box.width / width,
+            legend_box.height / height,
+        ),
+        transform=figure.transFigure,
+    )
 
 
 @dataclass
@@ -225,13 +424,15 @@ class _Animator:
         # Agg truncates the figure's size in pixels, so width / dpi * dpi can come out
         # one pixel short. A quarter-pixel surplus makes the truncation land on the size.
         figsize = ((width + 0.25) / dpi, (height + 0.25) / dpi)
-        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        # The compressed layout is the constrained one without the space that square
+        # (equal-aspect) axes leave between grid cells.
+        self.figure = Figure(figsize=figsize, dpi=dpi, layout="compressed")
         self.canvas = FigureCanvasAgg(self.figure)
 
-        self._build(view, layout)
         # The widest counter text reserves the space in the layout.
         self.counter = self.figure.suptitle(self._counter_text(self.total_steps))
         self.counter.set_animated(self.blit)
+        self._build(view, layout)
         self._counter_label: _CounterLabel | None = None
         if not self.blit:
             self._animated.append(self.counter)
@@ -257,37 +458,60 @@ class _Animator:
         else:
             spaces = ["losses"]
 
+        # "overlay" has one axes per view in a row, and "both" with "panels" one row
+        # per view. Panels of a single view take the grid that suits the frame.
         if layout == "overlay":
-            axes = self.figure.subplots(1, len(spaces), squeeze=False)[0]
-            for ax, space in zip(axes, spaces, strict=True):
-                self._draw_view(ax, space, range(n_methods))
-                ax.set_title("parameter space" if space == "x" else "objective space")
+            shapes = [(1, len(spaces))]
+            slots = [(space, list(range(n_methods))) for space in spaces]
+        elif view == "both":
+            shapes = [(2, n_methods)]
+            slots = [(space, [m]) for space in spaces for m in range(n_methods)]
         else:
-            # "both" gets one row per view. A single view wraps its methods into two rows.
-            if len(spaces) == 2 or n_methods <= 2:
-                n_rows, n_columns = len(spaces), n_methods
-            else:
-                n_columns = math.ceil(n_methods / 2)
-                n_rows = math.ceil(n_methods / n_columns)
-            cells = list(self.figure.subplots(n_rows, n_columns, squeeze=False).flat)
-            slots = [(space, m) for space in spaces for m in range(n_methods)]
-            for ax, (space, method_index) in zip(cells, slots, strict=False):
-                self._draw_view(ax, space, [method_index])
-                ax.set_title(method_label(scene.methods[method_index]))
-            for ax in cells[len(slots) :]:
-                ax.set_visible(False)
+            shapes = [(math.ceil(n_methods / c), c) for c in range(1, n_methods + 1)]
+            slots = [(spaces[0], [m]) for m in range(n_methods)]
 
-        space_key = "both" if view == "both" else spaces[0]
-        handles = legend_handles(scene, space=space_key, methods=True)
-        if view == "parameter" and layout == "overlay":
-            self.figure.legend(handles=handles, loc="outside right center")
-        else:
-            self.figure.legend(
-                handles=handles,
-                loc="outside lower center",
-                ncols=3,
-                fontsize=self.scene.style.rc["legend.fontsize"] - 1,
-            )
+        self.legend, self.legend_beside, (n_rows, n_columns) = self._place_legend(view, shapes)
+        cells = list(self.figure.subplots(n_rows, n_columns, squeeze=False).flat)
+        for ax, (space, method_indices) in zip(cells, slots, strict=False):
+            self._draw_view(ax, space, method_indices)
+            if layout == "overlay":
+                ax.set_title("parameter space" if space == "x" else "objective space")
+            else:
+                ax.set_title(method_label(scene.methods[method_indices[0]]))
+        for ax in cells[len(slots) :]:
+            ax.set_visible(False)
+
+    def _place_legend(
+        self, view: str, shapes: Sequence[tuple[int, int]]
+    ) -> tuple[Legend, bool, tuple[int, int]]:
+        """Make the legend beside or below the grid, whichever leaves larger panels.
+
+        Both candidates are built and measured, and the one not chosen is removed.
+
+        Returns:
+            The legend, whether it is beside the grid, and the grid's (rows, columns).
+        """
+        space = {"parameter": "x", "objective": "losses"}.get(view, "both")
+        handles = legend_handles(self.scene, space=space, methods=True)
+        beside_legend = self.figure.legend(handles=handles, loc="outside right center")
+        below_legend = self.figure.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=3,
+            fontsize=self.scene.style.rc["legend.fontsize"] - 1,
+        )
+
+        renderer = self.canvas.get_renderer()
+        dpi = self.figure.dpi
+        rows, columns, beside = choose_grid(
+            shapes,
+            (self.size[0] / dpi, self.size[1] / dpi),
+            legend_width=beside_legend.get_window_extent(renderer).width / dpi,
+            legend_height=below_legend.get_window_extent(renderer).height / dpi,
+            counter_height=self.counter.get_window_extent(renderer).height / dpi,
+        )
+        (below_legend if beside else beside_legend).remove()
+        return (beside_legend if beside else below_legend), beside, (rows, columns)
 
     def _draw_view(self, ax: Axes, space: str, method_indices: Sequence[int]) -> None:
         scene, style = self.scene, self.scene.style
@@ -371,13 +595,25 @@ class _Animator:
 
         self.counter.set_text(self._counter_text(step))
 
+    def _lay_out(self) -> None:
+        """Run the layout engine, then fix the positions and pack the parts together."""
+        renderer = self.canvas.get_renderer()
+        gap = LAYOUT_GAP_INCHES * self.figure.dpi
+        # The first layout pass runs before the tick labels exist and leaves too little
+        # room for the axis labels, so the layout runs twice.
+        self.figure.draw_without_rendering()
+        self.figure.draw_without_rendering()
+        for _ in range(TITLE_FIT_PASSES):
+            if not _fit_titles(self.figure, renderer, gap):
+                break
+            self.figure.draw_without_rendering()
+        self.figure.set_layout_engine("none")
+        _pack_frame(self.figure, self.legend, self.counter, renderer, beside=self.legend_beside)
+
     def draw_background(self) -> None:
         """Draw the static part once, fix the layout and keep the bitmap for blitting."""
-        # The first layout pass runs before the tick labels exist and leaves too little
-        # room for the axis labels, so lay out once without rendering, then draw.
-        self.figure.draw_without_rendering()
+        self._lay_out()
         self.canvas.draw()
-        self.figure.set_layout_engine("none")
         # Blitting draws in list order, so sort by zorder as a full draw would.
         self._animated.sort(key=lambda artist: artist.get_zorder())
         width, height = self.canvas.get_width_height()

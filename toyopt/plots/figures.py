@@ -3,7 +3,9 @@ of the runs in parameter space and objective space.
 
 Every builder returns a `matplotlib.figure.Figure` made without pyplot, so no global
 figure registry fills up in a long-running app, and `render_figure` turns any of them
-into PNG, SVG or PDF bytes.
+into PNG, SVG or PDF bytes. The parameter, objective and side-by-side figures shrink to
+fit their square axes (see `trim_to_square_axes`), so their size in inches depends on
+the style, the labels and the number of methods.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
 from toyopt.engine import RunResult
 from toyopt.methods import METHOD_LABELS
@@ -403,6 +408,156 @@ def _panel_figsize(n_panels: int) -> tuple[float, float]:
     return PANEL_INCHES * n_columns + 0.6, (PANEL_INCHES + 0.8) * n_rows + 2.4
 
 
+TRIM_PASSES = 2
+"""Maximum number of times `trim_to_square_axes` shrinks a figure. Trimming the width
+can leave the axes limited by the width instead, so a second pass trims the height."""
+
+TRIM_GAP_INCHES = 0.1
+"""Space that trimming keeps between neighbouring parts of a figure."""
+
+
+def _uncovered(
+    spans: Sequence[tuple[float, float]], extent: float, *, gap: float, edge: float
+) -> float:
+    """Return how much of [0, extent] the spans leave free beyond the gaps to keep.
+
+    Args:
+        spans: (low, high) intervals, in any order, overlapping or not.
+        extent: Length of the whole interval.
+        gap: Space to keep between two separate spans.
+        edge: Space to keep between the outer spans and the ends.
+    """
+    merged: list[list[float]] = []
+    for low, high in sorted(spans):
+        if merged and low <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    covered = sum(high - low for low, high in merged)
+    return extent - covered - gap * (len(merged) - 1) - 2 * edge
+
+
+def _grid_boxes(
+    figure: Figure, renderer: RendererAgg
+) -> tuple[dict[int, list[Bbox]], dict[int, list[Bbox]]]:
+    """Return the tight boxes (decorations included) of the visible axes by row and column."""
+    rows: dict[int, list[Bbox]] = {}
+    columns: dict[int, list[Bbox]] = {}
+    for ax in figure.axes:
+        spec = ax.get_subplotspec()
+        if spec is None or not ax.get_visible():
+            continue
+        box = ax.get_tightbbox(renderer)
+        rows.setdefault(spec.rowspan.start, []).append(box)
+        columns.setdefault(spec.colspan.start, []).append(box)
+    return rows, columns
+
+
+def _parts_collide(figure: Figure, title: Text, renderer: RendererAgg) -> bool:
+    """Check whether texts, axes or legends of different owners overlap or leave the figure.
+
+    Each axes contributes its frame, title and both axis boxes (tick labels and axis
+    label), so a title wider than its axes only counts where it meets another part.
+    """
+    owners: list[list[Bbox]] = [[title.get_window_extent(renderer)]]
+    owners += [[legend.get_window_extent(renderer)] for legend in figure.legends]
+    for ax in figure.axes:
+        if ax.get_visible():
+            parts = [
+                ax.get_window_extent(renderer),
+                ax.xaxis.get_tightbbox(renderer),
+                ax.yaxis.get_tightbbox(renderer),
+            ]
+            if ax.get_title():
+                parts.append(ax.title.get_window_extent(renderer))
+            owners.append([box for box in parts if box is not None])
+
+    limits = figure.bbox.padded(1.0)
+    boxes = [(index, box) for index, parts in enumerate(owners) for box in parts]
+    for index, box in boxes:
+        if not limits.containsx(box.x0) or not limits.containsx(box.x1):
+            return True
+        if not limits.containsy(box.y0) or not limits.containsy(box.y1):
+            return True
+        for other_index, other in boxes:
+            if other_index > index and box.padded(-1.0).overlaps(other.padded(-1.0)):
+                return True
+    return False
+
+
+def _free_space(figure: Figure, title: Text, renderer: RendererAgg) -> tuple[float, float]:
+    """Measure the width and height, in pixels, that no grid row or column needs.
+
+    A row needs the width of its axes with their decorations and of the title and
+    legends level with it, plus `TRIM_GAP_INCHES` between parts and the layout
+    engine's padding at the edges. A column needs height in the same way.
+    """
+    gap = TRIM_GAP_INCHES * figure.dpi
+    padding = figure.get_layout_engine().get()
+    edge_x, edge_y = padding["w_pad"] * figure.dpi, padding["h_pad"] * figure.dpi
+    rows, columns = _grid_boxes(figure, renderer)
+    others = [text.get_window_extent(renderer) for text in [title, *figure.legends]]
+
+    free_width = figure.bbox.width
+    for boxes in rows.values():
+        band = Bbox.union(boxes)
+        level = [box for box in others if box.y0 < band.y1 and box.y1 > band.y0]
+        spans = [(box.x0, box.x1) for box in boxes + level]
+        free_width = min(free_width, _uncovered(spans, figure.bbox.width, gap=gap, edge=edge_x))
+    free_height = figure.bbox.height
+    for boxes in columns.values():
+        band = Bbox.union(boxes)
+        level = [box for box in others if box.x0 < band.x1 and box.x1 > band.x0]
+        spans = [(box.y0, box.y1) for box in boxes + level]
+        free_height = min(free_height, _uncovered(spans, figure.bbox.height, gap=gap, edge=edge_y))
+
+    widest = max(box.width for box in others) + 2 * edge_x
+    free_width = min(free_width, figure.bbox.width - widest)
+    return max(free_width, 0.0), max(free_height, 0.0)
+
+
+def trim_to_square_axes(figure: Figure, title: Text) -> None:
+    """Shrink a constrained-layout figure by the empty space its square axes leave.
+
+    Equal-aspect axes in a cell of another shape fill only one side of it, and the
+    layout engine spreads the rest around them, so a legend at the figure edge ends
+    up apart from the axes. Each pass measures the space that no grid row or column
+    needs (see `_free_space`) and shrinks the figure by it, or by half of it if the
+    full cut makes parts overlap or leave the figure. A pass whose cuts both fail
+    restores the size before it and stops. The constrained layout of square axes
+    depends on the positions left by the previous layout, so each cut is checked
+    after a new layout rather than predicted.
+
+    Args:
+        figure: A figure with layout="constrained" and an Agg canvas, whose axes come
+            from one grid.
+        title: The figure's title (suptitle).
+    """
+    renderer = figure.canvas.get_renderer()
+    figure.draw_without_rendering()
+    if not figure.axes:
+        return
+    for _ in range(TRIM_PASSES):
+        free_width, free_height = _free_space(figure, title, renderer)
+        # Less than a pixel is rounding, not empty space.
+        if free_width < 1 and free_height < 1:
+            return
+
+        width, height = figure.get_size_inches()
+        for share in (1.0, 0.5):
+            figure.set_size_inches(
+                width - share * free_width / figure.dpi, height - share * free_height / figure.dpi
+            )
+            renderer = figure.canvas.get_renderer()
+            figure.draw_without_rendering()
+            if not _parts_collide(figure, title, renderer):
+                break
+        else:
+            figure.set_size_inches(width, height)
+            figure.draw_without_rendering()
+            return
+
+
 def _add_bottom_legend(figure: Figure, scene: Scene, *, space: str, methods: bool) -> None:
     handles = legend_handles(scene, space=space, methods=methods)
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3))
@@ -436,7 +591,10 @@ def _build_view_figure(scene: Scene, *, view: str, layout: str, background: str)
             ax.set_title(method_label(scene.methods[method_index]))
         _add_bottom_legend(figure, scene, space=space, methods=True)
 
-    figure.suptitle(f"{scene.problem.title}, {title}\n{run_summary(scene.result)}")
+    heading = figure.suptitle(f"{scene.problem.title}, {title}\n{run_summary(scene.result)}")
+    # Trimming measures text often, which an Agg canvas does with one cached renderer.
+    FigureCanvasAgg(figure)
+    trim_to_square_axes(figure, heading)
     return figure
 
 
@@ -516,7 +674,9 @@ def side_by_side_figure(
         objective_axes.set_title("Objective space")
         handles = legend_handles(scene, space="both", methods=True)
         figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
-        figure.suptitle(f"{scene.problem.title}\n{run_summary(result)}")
+        heading = figure.suptitle(f"{scene.problem.title}\n{run_summary(result)}")
+        FigureCanvasAgg(figure)
+        trim_to_square_axes(figure, heading)
         return figure
 
 
