@@ -14,9 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Run from a checkout without installing toyopt: put the repository root first.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import matplotlib
 from matplotlib.animation import FuncAnimation, PillowWriter
