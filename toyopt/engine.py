@@ -17,7 +17,7 @@ import functools
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import jax
 import jax.numpy as jnp
@@ -113,6 +113,12 @@ class RunResult:
     def run_index(self, method: str, start: int) -> tuple[int, int]:
         """Return the (method, start) array index for a method name and start index."""
         return self.config.methods.index(method), start
+
+
+RUN_ARRAYS: tuple[str, ...] = tuple(
+    f.name for f in fields(RunResult) if f.name not in ("config", "record_steps", "seconds")
+)
+"""Names of the RunResult arrays whose leading axes are (method, start)."""
 
 
 def _batch_size_bucket(n: int) -> int:

@@ -13,11 +13,11 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from toyopt.engine import METHOD_NAMES, RunConfig, RunResult, run
+from toyopt.engine import METHOD_NAMES, RUN_ARRAYS, RunConfig, RunResult, run
 
 logger = logging.getLogger(__name__)
 
@@ -33,17 +33,9 @@ def record_stride(steps: int) -> int:
     return max(1, math.ceil(steps / RECORDS_PER_RUN))
 
 
-@dataclass(frozen=True)
-class StartTrajectories:
-    """All methods' trajectories from one start, as arrays with a leading method axis."""
-
-    x: np.ndarray
-    losses: np.ndarray
-    final_step: np.ndarray
-    final_x: np.ndarray
-    final_losses: np.ndarray
-    diverged_at: np.ndarray
-    reached_at: np.ndarray
+StartTrajectories = dict[str, np.ndarray]
+"""All methods' trajectories from one start: each `RUN_ARRAYS` field of a RunResult
+with its start axis removed, so the leading axis is the method."""
 
 
 class TrajectoryCache:
@@ -105,15 +97,7 @@ def compute(
     for done, chunk in enumerate(chunks, start=1):
         result = run(replace(all_methods, starts=tuple(chunk)))
         for j, start in enumerate(chunk):
-            found[start] = StartTrajectories(
-                x=result.x[:, j],
-                losses=result.losses[:, j],
-                final_step=result.final_step[:, j],
-                final_x=result.final_x[:, j],
-                final_losses=result.final_losses[:, j],
-                diverged_at=result.diverged_at[:, j],
-                reached_at=result.reached_at[:, j],
-            )
+            found[start] = {name: getattr(result, name)[:, j] for name in RUN_ARRAYS}
             cache.put((settings, start), found[start])
         if progress is not None:
             progress(done, len(chunks))
@@ -127,17 +111,7 @@ def assemble(config: RunConfig, per_start: list[StartTrajectories]) -> RunResult
     """Stack per-start entries into a RunResult restricted to `config.methods`."""
     rows = [METHOD_NAMES.index(m) for m in config.methods]
 
-    def stack(field: str) -> np.ndarray:
-        return np.stack([getattr(entry, field)[rows] for entry in per_start], axis=1)
-
-    return RunResult(
-        config=config,
-        record_steps=config.record_steps(),
-        x=stack("x"),
-        losses=stack("losses"),
-        final_step=stack("final_step"),
-        final_x=stack("final_x"),
-        final_losses=stack("final_losses"),
-        diverged_at=stack("diverged_at"),
-        reached_at=stack("reached_at"),
-    )
+    arrays = {
+        name: np.stack([entry[name][rows] for entry in per_start], axis=1) for name in RUN_ARRAYS
+    }
+    return RunResult(config=config, record_steps=config.record_steps(), **arrays)
