@@ -1,10 +1,10 @@
 """Numerical Pareto set and front of a two-objective problem.
 
 The Pareto set is traced as the minimisers of the weighted sum
-w L1 + (1 - w) L2 for a grid of weights w in [0, 1], each found by damped Newton
-iterations in JAX started from the line between the two single-task optima. This
-recovers the whole set when the front is convex, as it is for the built-in
-problems.
+w L1 + (1 - w) L2 for a grid of weights w in [0, 1]. Each minimiser is found by
+damped Newton iterations in JAX, started from the line between the two single-task
+optima. This recovers the whole set when the front is convex, as it is for the
+built-in problems.
 """
 
 from __future__ import annotations
