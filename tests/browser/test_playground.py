@@ -253,3 +253,19 @@ def test_keyboard_steps_animation(page, app_url):
     assert at_start == "0"
     assert after_two == "2"
     assert at_end == "100000"
+
+
+def test_pages_request_only_the_app(browser, app_url):
+    context = browser.new_context()
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+
+    open_app(page, app_url)
+    page.goto(app_url + "/methods")
+    page.wait_for_selector(".js-plotly-plot", timeout=PAGE_TIMEOUT_MS)
+    context.close()
+
+    outside = [u for u in requests if not u.startswith((app_url, "data:", "blob:"))]
+    assert any(u.endswith("/app/static/plotly.min.js") for u in requests)
+    assert outside == []
