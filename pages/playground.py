@@ -162,6 +162,38 @@ def outcome_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def left_plot_message(result: RunResult) -> str | None:
+    """Name the runs whose path leaves the plotted region, which a fixed view hides.
+
+    A path counts as having left once it is farther outside the plot domain than a
+    tenth of the domain's width.
+    """
+    config = result.config
+    (x_low, x_high), (y_low, y_high) = get_problem(config.problem).domain
+    margin_x, margin_y = 0.1 * (x_high - x_low), 0.1 * (y_high - y_low)
+    outside = (
+        (result.x[..., 0] < x_low - margin_x)
+        | (result.x[..., 0] > x_high + margin_x)
+        | (result.x[..., 1] < y_low - margin_y)
+        | (result.x[..., 1] > y_high + margin_y)
+    )
+    runs = []
+    for m, s in np.argwhere(outside.any(axis=-1)):
+        first = int(result.record_steps[np.argmax(outside[m, s])])
+        farthest = float(np.abs(result.x[m, s]).max())
+        runs.append(
+            f"{METHOD_LABELS[config.methods[m]]} from start {s + 1} "
+            f"(by step {first:,}, up to |x| = {farthest:,.1f})"
+        )
+    if not runs:
+        return None
+    return (
+        f"{len(runs)} run(s) left the plotted region, so part of their paths is not "
+        f"drawn: {', '.join(runs)}. The step size is probably too large for this "
+        "optimizer: lower the learning rate."
+    )
+
+
 def start_list() -> None:
     """List the start points with remove buttons, plus add and reset."""
     starts = session["starts"]
@@ -237,6 +269,9 @@ def playground_fragment() -> None:
             f"{int(result.diverged_at[m, s]):,}: the update became infinite or NaN, so the "
             "run stopped there. Lower the learning rate."
         )
+    left_plot = left_plot_message(result)
+    if left_plot:
+        st.warning(left_plot)
 
     start_list()
     st.subheader("Outcome")

@@ -298,3 +298,17 @@ def test_escape_markdown_keeps_text():
     from toyopt_app.text import escape_markdown
 
     assert escape_markdown("a_b*c [x](y) $z$ :smile:") == (r"a\_b\*c \[x\]\(y\) \$z\$ \:smile\:")
+
+
+def test_run_leaving_plot_is_reported():
+    at = open_app({"optimizer": "momentum", "lr": "0.1", "steps": "20000"})
+    messages = [w.value for w in at.warning if "left the plotted region" in w.value]
+
+    assert not at.exception
+    assert len(messages) == 1
+    assert "CAGrad from start 3" in messages[0]
+    assert "lower the learning rate" in messages[0]
+
+
+def test_default_runs_stay_in_plot(default_app):
+    assert not [w for w in default_app.warning if "left the plotted region" in w.value]
