@@ -106,11 +106,10 @@ def objective_limits(
     return (low, high), (low, high)
 
 
-def draw_pareto_set(ax: Axes, pareto: ParetoSet, style: Style, *, label: str) -> Line2D:
-    """Draw the Pareto set (parameter space) as a thick grey line."""
+def _draw_pareto_line(ax: Axes, points: np.ndarray, style: Style, label: str) -> Line2D:
     (line,) = ax.plot(
-        pareto.x[:, 0],
-        pareto.x[:, 1],
+        points[:, 0],
+        points[:, 1],
         color=style.pareto_color,
         linewidth=style.pareto_linewidth,
         solid_capstyle="round",
@@ -119,21 +118,16 @@ def draw_pareto_set(ax: Axes, pareto: ParetoSet, style: Style, *, label: str) ->
         label=label,
     )
     return line
+
+
+def draw_pareto_set(ax: Axes, pareto: ParetoSet, style: Style, *, label: str) -> Line2D:
+    """Draw the Pareto set (parameter space) as a thick grey line."""
+    return _draw_pareto_line(ax, pareto.x, style, label)
 
 
 def draw_pareto_front(ax: Axes, pareto: ParetoSet, style: Style, *, label: str) -> Line2D:
     """Draw the Pareto front (objective space) as a thick grey line."""
-    (line,) = ax.plot(
-        pareto.losses[:, 0],
-        pareto.losses[:, 1],
-        color=style.pareto_color,
-        linewidth=style.pareto_linewidth,
-        solid_capstyle="round",
-        alpha=0.85,
-        zorder=2,
-        label=label,
-    )
-    return line
+    return _draw_pareto_line(ax, pareto.losses, style, label)
 
 
 def draw_star(ax: Axes, point: Sequence[float], style: Style, *, label: str) -> Line2D:
