@@ -54,9 +54,11 @@ def ensure_plotly_js() -> None:
     logger.info("copied %s to %s", PLOTLY_SOURCE, target)
 
 
+PLOTLY_LOADER_JS = (Path(__file__).parent / "plotly_loader.js").read_text(encoding="utf-8")
+
 _playground = st.components.v2.component(
     "toyopt_playground",
-    js=(Path(__file__).parent / "playground.js").read_text(encoding="utf-8"),
+    js=PLOTLY_LOADER_JS + (Path(__file__).parent / "playground.js").read_text(encoding="utf-8"),
     css=CSS,
     # Plotly injects its own global CSS, which a shadow root would not receive.
     isolate_styles=False,
@@ -65,23 +67,13 @@ _playground = st.components.v2.component(
 
 PRELOAD_JS = """
 export default function ({ data }) {
-  // Start fetching plotly.js while Python still computes the first trajectories.
-  if (!window.Plotly && !window.toyoptPlotlyPromise) {
-    window.toyoptPlotlyPromise = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = data.plotly_src;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => {
-        window.toyoptPlotlyPromise = null;
-        reject(new Error("could not load " + data.plotly_src));
-      };
-      document.head.appendChild(script);
-    });
-  }
+  // Start fetching plotly.js while Python still computes the first trajectories;
+  // the playground reports a failure when it needs the library.
+  loadPlotly(data.plotly_src).catch(() => {});
 }
 """
 
-_preloader = st.components.v2.component("toyopt_plotly_preload", js=PRELOAD_JS)
+_preloader = st.components.v2.component("toyopt_plotly_preload", js=PLOTLY_LOADER_JS + PRELOAD_JS)
 
 
 def preload_plotly() -> None:

@@ -3,25 +3,7 @@
 // runs entirely in the browser. Python sends the payload built by view_data.py and
 // receives two trigger events: "drop" {index, x, y} and "add" {x, y}.
 
-// The promise lives on window so that the preloader component (component.py),
-// mounted before the trajectories are computed, and this component share one
-// script tag and one download.
-function loadPlotly(src) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.toyoptPlotlyPromise) {
-    window.toyoptPlotlyPromise = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = src;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => {
-        window.toyoptPlotlyPromise = null;
-        reject(new Error("could not load " + src));
-      };
-      document.head.appendChild(script);
-    });
-  }
-  return window.toyoptPlotlyPromise;
-}
+// loadPlotly(src) comes from plotly_loader.js, which component.py prepends.
 
 const HANDLE_DIAMETER_PX = 44; // touch target size recommended by WCAG 2.5.5
 const PLAYBACK_SECONDS = 8; // duration of one pass at speed 1x
@@ -358,11 +340,13 @@ function showFrame(root, frame) {
     }
     window.Plotly.restyle(view.div, { x: xs, y: ys }, indices);
   }
+
   const counter = root.querySelector(".toyopt-counter");
   counter.textContent = "step " + formatStep(data.steps[frame]) + " / " +
     formatStep(data.total_steps);
   root.dataset.frame = String(frame);
   root.dataset.step = String(data.steps[frame]);
+
   const scrubber = root.querySelector(".toyopt-scrubber");
   scrubber.max = String(last);
   scrubber.value = String(frame);
