@@ -1,11 +1,12 @@
 """Time the playground in headless Chromium: page load and drag-to-redraw.
 
-Starts the app on a free 127.0.0.1 port with an empty JAX compilation cache, then
-measures (1) page load to the first drawn figure, for the first visit (cold:
+Starts the app on a free 127.0.0.1 port with an empty JAX compilation cache. It
+measures page load to the first drawn figure three times: the first visit (cold,
 compilation included), a second visit (warm) and the first visit after a server
-restart (programs loaded from the persistent cache), and (2) the time from
-mouse-up to the dragged start's new path being drawn, over several drags at
-Figure 1's settings (100,000 steps, the paper's three starts).
+restart (programs loaded from the persistent cache). It then measures the time
+from mouse-up to the dragged start's new path being drawn, over several drags at
+Figure 1's settings (100,000 steps, the three starts of the CAGrad paper's
+Figure 1).
 
 Run: python benchmarks/interaction.py [--drags N]
 """

@@ -77,9 +77,9 @@ def test_drop_moves_only_that_start():
     assert url(at)["starts"] == "-8.5,7.5;2.5,-3.25;9,9"
     assert data["revision"] == 1
     moved = [r for r in data["runs"] if r["start"] == 1]
-    kept = [r for r in data["runs"] if r["start"] == 0]
+    unmoved = [r for r in data["runs"] if r["start"] == 0]
     assert all((r["x"][0], r["y"][0]) == (2.5, -3.25) for r in moved)
-    assert all((r["x"][0], r["y"][0]) == (-8.5, 7.5) for r in kept)
+    assert all((r["x"][0], r["y"][0]) == (-8.5, 7.5) for r in unmoved)
 
 
 def test_drop_outside_domain_is_clamped():
